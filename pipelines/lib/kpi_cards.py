@@ -1,0 +1,90 @@
+"""KPI cards: one YAML file per KPI beside its SQL (sql/kpis/KPInn_name.yaml + .sql).
+
+The cards drive the engine (which SQL, which bases, which parameters), the checks and the definitions
+appendix. Adding a KPI means adding a card, its SQL file and a test; no Python changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.lib.paths import KPI_CARD_DIR
+
+BASES = ("month", "quarter", "fytd", "r12", "r36", "snapshot")
+UNITS = ("percent", "days", "count", "ratio")
+POLARITIES = ("high", "low", "target_band")
+REQUIRED = ("id", "title", "definition", "numerator", "denominator", "cohort", "headline_basis", "bases",
+            "polarity", "unit", "source_tables")
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    id: str
+    title: str
+    headline_basis: str
+    bases: tuple[str, ...]
+    polarity: str
+    unit: str
+    sql_path: Path
+    card_path: Path
+    parameters: dict[str, Any] = field(default_factory=dict)  # name -> default value
+    definition_version: int = 1
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def scale(self) -> float:
+        """Percentages are published 0-100; days and ratios as they are."""
+        return 100.0 if self.unit == "percent" else 1.0
+
+    @property
+    def asset_name(self) -> str:
+        return self.sql_path.stem.lower()
+
+
+class CardError(ValueError):
+    pass
+
+
+def _load(path: Path) -> KpiCard:
+    raw = yaml.safe_load(path.read_text())
+    missing = [k for k in REQUIRED if k not in raw]
+    if missing:
+        raise CardError(f"{path}: missing {', '.join(missing)}")
+    bases = tuple(raw["bases"])
+    bad = [b for b in bases if b not in BASES]
+    if bad or raw["headline_basis"] not in bases:
+        raise CardError(f"{path}: bases {bases} must be among {BASES} and include the headline basis")
+    if raw["unit"] not in UNITS:
+        raise CardError(f"{path}: unit {raw['unit']!r} not in {UNITS}")
+    if raw["polarity"] not in POLARITIES:
+        raise CardError(f"{path}: polarity {raw['polarity']!r} not in {POLARITIES}")
+    sql_path = path.with_suffix(".sql")
+    if not sql_path.exists():
+        raise CardError(f"{path}: no SQL file {sql_path.name} beside the card")
+    params = {name: spec["default"] for name, spec in (raw.get("parameters") or {}).items()}
+    return KpiCard(
+        id=raw["id"], title=raw["title"], headline_basis=raw["headline_basis"], bases=bases,
+        polarity=raw["polarity"], unit=raw["unit"], sql_path=sql_path, card_path=path,
+        parameters=params, definition_version=int(raw.get("definition_version", 1)), raw=raw,
+    )
+
+
+@cache
+def load_cards(card_dir: Path = KPI_CARD_DIR) -> tuple[KpiCard, ...]:
+    cards = tuple(_load(p) for p in sorted(card_dir.glob("*.yaml")))
+    ids = [c.id for c in cards]
+    if len(set(ids)) != len(ids):
+        raise CardError(f"{card_dir}: duplicate KPI ids {sorted(ids)}")
+    return cards
+
+
+def card(kpi_id: str) -> KpiCard:
+    for c in load_cards():
+        if c.id == kpi_id:
+            return c
+    raise KeyError(kpi_id)

@@ -1,0 +1,142 @@
+"""The KPI engine: runs one SQL file per KPI card over every month end of a range in one pass.
+
+Contract of a KPI SQL file (sql/kpis/KPInn_*.sql): a single SELECT over the staged contract tables (bare
+names), `calendar` / `add_working_days`, `kpi_windows`, `person_area`, `team_area`, `postcode_ref` and
+`area_lookup`, returning one row per record per period and basis with exactly RECORD_COLUMNS. Parameters
+are written `$name` and bound from the card's `parameters` (defaults) and any overrides, plus `$bases`
+(the card's bases, a list); they are never formatted into the SQL text. A row with an excluded_reason is
+counted as excluded and in no numerator or denominator, whatever its numerator/denominator say. The engine rolls the rows up (sql/engine/kpi_aggregate.sql) and replaces the
+range's rows in `kpi_values` and `kpi_records` in one transaction per KPI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from pipelines.lib import db
+from pipelines.lib.kpi_cards import KpiCard, load_cards
+from pipelines.lib.paths import SQL_DIR
+
+RECORD_COLUMNS = {
+    "period_end": "DATE",
+    "basis": "VARCHAR",
+    "record_id": "VARCHAR",
+    "person_id": "VARCHAR",
+    "area": "VARCHAR",
+    "team": "VARCHAR",
+    "worker": "VARCHAR",
+    "numerator": "DOUBLE",
+    "denominator": "DOUBLE",
+    "excluded_reason": "VARCHAR",
+}
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+class KpiSqlError(RuntimeError):
+    pass
+
+
+def _sql(relative: str) -> str:
+    return (SQL_DIR / relative).read_text()
+
+
+def parameters_used(sql_text: str) -> set[str]:
+    return set(_PARAM.findall(_LINE_COMMENT.sub("", sql_text)))
+
+
+def bind(sql_text: str, available: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The parameters this SQL text uses, from `available`; an unknown one is an error naming the file."""
+    used = parameters_used(sql_text)
+    unknown = sorted(used - set(available))
+    if unknown:
+        raise KpiSqlError(f"{where}: parameter(s) {', '.join('$' + u for u in unknown)} not declared")
+    return {name: available[name] for name in used}
+
+
+def prepare(con: duckdb.DuckDBPyConnection, first_period_end: date, last_period_end: date) -> None:
+    """Windows for the range, output tables, and the area models over the staged tables."""
+    db.run(con, _sql("engine/kpi_tables.sql"))
+    db.run(con, _sql("engine/kpi_windows.sql"),
+           {"first_period_end": first_period_end, "last_period_end": last_period_end})
+    db.run(con, _sql("models/person_area.sql"))
+    db.run(con, _sql("models/team_area.sql"))
+
+
+def card_parameters(card: KpiCard, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    params = dict(card.parameters)
+    unknown = set((overrides or {}).get(card.id, {})) - set(params)
+    if unknown:
+        raise KpiSqlError(f"{card.id}: override(s) for undeclared parameter(s) {sorted(unknown)}")
+    params.update((overrides or {}).get(card.id, {}))
+    return params
+
+
+def record_rows(con: duckdb.DuckDBPyConnection, card: KpiCard, params: Mapping[str, Any]) -> None:
+    """Run the KPI's SQL into the temp table kpi_rows and check its shape."""
+    text = card.sql_path.read_text()
+    db.run(con, "DROP TABLE IF EXISTS kpi_rows")
+    try:
+        available = {**params, "bases": list(card.bases)}
+        con.sql(text, params=bind(text, available, str(card.sql_path))).create("kpi_rows")
+    except duckdb.Error as exc:
+        raise KpiSqlError(f"{card.sql_path}: {exc}") from exc
+    got = dict(db.rows(
+        con, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'kpi_rows' ORDER BY column_index"
+    ))
+    if got != RECORD_COLUMNS:
+        raise KpiSqlError(f"{card.sql_path}: returns {got}, expected {RECORD_COLUMNS}")
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi_id: str
+    values_rows: int
+    record_rows: int
+
+
+def compute_kpi(con: duckdb.DuckDBPyConnection, card: KpiCard, first_period_end: date, last_period_end: date,
+                overrides: Mapping[str, Mapping[str, Any]] | None = None) -> KpiResult:
+    """Compute one KPI for every month end in the range and replace its rows in the output tables."""
+    record_rows(con, card, card_parameters(card, overrides))
+    agg_params = {"kpi_id": card.id, "scale": card.scale, "unit": card.unit, "bases": list(card.bases),
+                  "definition_version": card.definition_version}
+    aggregate = _sql("engine/kpi_aggregate.sql")
+    span = {"kpi_id": card.id, "first": first_period_end, "last": last_period_end}
+    db.run(con, "BEGIN TRANSACTION")
+    try:
+        db.run(con, "DELETE FROM kpi_values WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last", span)
+        db.run(con, "DELETE FROM kpi_records WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last", span)
+        db.run(con, "INSERT INTO kpi_values " + aggregate, bind(aggregate, agg_params, "sql/engine/kpi_aggregate.sql"))
+        db.run(
+            con,
+            "INSERT INTO kpi_records SELECT $kpi_id, period_end, basis, record_id, person_id, area, team, worker,"
+            " CASE WHEN excluded_reason IS NULL THEN numerator ELSE 0 END,"
+            " CASE WHEN excluded_reason IS NULL THEN denominator ELSE 0 END,"
+            " excluded_reason FROM kpi_rows WHERE list_contains($bases, basis)",
+            {"kpi_id": card.id, "bases": list(card.bases)},
+        )
+        values_n = db.scalar(
+            con, "SELECT count(*) FROM kpi_values WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last",
+            span)
+        records_n = db.scalar(con, "SELECT count(*) FROM kpi_rows")
+        db.run(con, "COMMIT")
+    except Exception:
+        db.run(con, "ROLLBACK")
+        raise
+    return KpiResult(card.id, values_n, records_n)
+
+
+def compute_kpis(con: duckdb.DuckDBPyConnection, first_period_end: date, last_period_end: date,
+                 cards: Iterable[KpiCard] | None = None,
+                 overrides: Mapping[str, Mapping[str, Any]] | None = None) -> list[KpiResult]:
+    prepare(con, first_period_end, last_period_end)
+    return [compute_kpi(con, c, first_period_end, last_period_end, overrides)
+            for c in (cards if cards is not None else load_cards())]
