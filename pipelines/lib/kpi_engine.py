@@ -1,8 +1,8 @@
 """The KPI engine: runs one SQL file per KPI card over every month end of a range in one pass.
 
 Contract of a KPI SQL file (sql/kpis/KPInn_*.sql): a single SELECT over the staged contract tables (bare
-names), `calendar` / `add_working_days`, `kpi_windows`, `person_area`, `team_area`, `postcode_ref` and
-`area_lookup`, returning one row per record per period and basis with exactly RECORD_COLUMNS. Parameters
+names), `calendar` / `add_working_days`, `kpi_windows`, the shared models in sql/models (temp tables such as
+`person_area`, `team_area`), `postcode_ref` and `area_lookup`, returning one row per record per period and basis with exactly RECORD_COLUMNS. Parameters
 are written `$name` and bound from the card's `parameters` (defaults) and any overrides, plus `$bases`
 (the card's bases, a list); they are never formatted into the SQL text. A row with an excluded_reason is
 counted as excluded and in no numerator or denominator, whatever its numerator/denominator say. The engine rolls the rows up (sql/engine/kpi_aggregate.sql) and replaces the
@@ -66,8 +66,9 @@ def prepare(con: duckdb.DuckDBPyConnection, first_period_end: date, last_period_
     db.run(con, _sql("engine/kpi_tables.sql"))
     db.run(con, _sql("engine/kpi_windows.sql"),
            {"first_period_end": first_period_end, "last_period_end": last_period_end})
-    db.run(con, _sql("models/person_area.sql"))
-    db.run(con, _sql("models/team_area.sql"))
+    # Shared models (areas, care periods, ...) that several KPIs read, in file-name order.
+    for model in sorted((SQL_DIR / "models").glob("*.sql")):
+        db.run(con, model.read_text())
 
 
 def card_parameters(card: KpiCard, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
