@@ -1,0 +1,277 @@
+"""Staging a drop: typed, pseudonymised, stamped rows in DuckDB, every rejected cell or row recorded.
+
+One table per contract table in schema `staged`, holding every drop (stamped la_code, drop_id,
+extract_date, source_file, source_row). `current.<table>` views show the latest drop: the source of truth
+for figures "as now known". A drop is staged in one transaction: it lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib import db
+from pipelines.lib.archive import Drop
+from pipelines.lib.contract import Table, contract, ident
+from pipelines.lib.parsing import reject_reason, typed_expr
+from pipelines.lib.pseudonymise import pseudonym
+from pipelines.lib.reference import install_reference, postcode_frame
+
+REJECTION_SCHEMA = {
+    "drop_id": pl.String(), "source_file": pl.String(), "table_name": pl.String(), "column_name": pl.String(),
+    "source_row": pl.Int64(), "value": pl.String(), "reason": pl.String(),
+}
+QUARANTINE_SCHEMA = {
+    "drop_id": pl.String(), "source_file": pl.String(), "table_name": pl.String(), "source_row": pl.Int64(),
+    "reason": pl.String(), "raw_json": pl.String(),
+}
+SUPPORTED = (".csv", ".parquet")
+
+
+@dataclass
+class TableSummary:
+    table: str
+    source_file: str | None
+    input_rows: int = 0
+    staged_rows: int = 0
+    quarantined_rows: int = 0
+    rejected_cells: int = 0
+
+
+@dataclass
+class StageSummary:
+    drop_id: str
+    status: str
+    tables: list[TableSummary] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+class FileReadError(ValueError):
+    pass
+
+
+def read_raw(path: Path) -> pl.DataFrame:
+    """All cells as strings, header names trimmed and lower-cased."""
+    try:
+        if path.suffix.lower() == ".csv":
+            frame = pl.read_csv(path, infer_schema=False, encoding="utf8",
+                                truncate_ragged_lines=False)
+        else:
+            frame = pl.read_parquet(path)
+            frame = frame.with_columns(
+                pl.col(c).cast(pl.String) if frame.schema[c] != pl.Date else pl.col(c).dt.to_string("%Y-%m-%d")
+                for c in frame.columns
+            )
+    except Exception as exc:  # polars raises several error types for malformed files
+        raise FileReadError(f"{path.name}: could not be read ({type(exc).__name__}: {exc})") from exc
+    return frame.rename({c: c.strip().lower().lstrip("\ufeff") for c in frame.columns})
+
+
+def _pseudonym_map(values: pl.Series, key: bytes) -> dict[str, str]:
+    return {v: pseudonym(key, v) for v in values.drop_nulls().unique().sort().to_list()}
+
+
+def type_table(raw: pl.DataFrame, table: Table, key: bytes, drop: Drop, source_file: str, la_code: str
+               ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Return (staged rows, rejected cells, quarantined rows) for one delivered table."""
+    rejections: list[pl.DataFrame] = []
+    for col in table.columns:
+        if col not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+            rejections.append(pl.DataFrame([{
+                "column_name": col, "source_row": None, "value": None,
+                "reason": "column missing from the file; every value treated as blank",
+            }], schema={k: v for k, v in REJECTION_SCHEMA.items() if k in ("column_name", "source_row", "value", "reason")}))
+    raw = raw.select(list(table.columns)).with_row_index("source_row", offset=1).with_columns(
+        pl.col("source_row").cast(pl.Int64)
+    )
+    for col, typ in table.columns.items():
+        why = reject_reason(col, typ)
+        if why is None:
+            continue
+        bad = raw.select("source_row", pl.col(col).alias("value"), why.alias("reason")).filter(
+            pl.col("reason").is_not_null())
+        if bad.height:
+            rejections.append(bad.with_columns(pl.lit(col).alias("column_name")))
+    typed = raw.select("source_row", *[typed_expr(c, t).alias(c) for c, t in table.columns.items()])
+    for col in table.person_columns:
+        mapping = _pseudonym_map(typed[col], key)
+        typed = typed.with_columns(pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String))
+        raw = raw.with_columns(pl.col(col).str.strip_chars().str.to_uppercase()
+                               .replace_strict(mapping, default=None, return_dtype=pl.String))
+
+    # Row-level quarantine: no key; exact duplicate of an earlier row; same key as an earlier row.
+    content = [c for c in table.columns]
+    typed = typed.with_columns(
+        _first_same=pl.col("source_row").min().over(content),
+    )
+    key_cols = list(table.key)
+    if key_cols:
+        typed = typed.with_columns(
+            _key_missing=pl.all_horizontal(pl.col(k).is_null() for k in key_cols),
+            _first_key=pl.col("source_row").min().over(key_cols),
+        )
+    else:
+        typed = typed.with_columns(_key_missing=pl.lit(False), _first_key=pl.col("source_row"))
+    reason = (
+        pl.when(pl.col("_key_missing"))
+        .then(pl.lit(f"no value in key column(s) {', '.join(key_cols)}"))
+        .when(pl.col("_first_same") < pl.col("source_row"))
+        .then(pl.lit("exact duplicate of row ") + pl.col("_first_same").cast(pl.String))
+        .when(pl.col("_first_key") < pl.col("source_row"))
+        .then(pl.lit(f"duplicate {', '.join(key_cols)} (row ") + pl.col("_first_key").cast(pl.String)
+              + pl.lit(" kept)"))
+    )
+    typed = typed.with_columns(_reason=reason)
+    quarantined_rows = typed.filter(pl.col("_reason").is_not_null()).select("source_row", "_reason")
+    quarantine = (
+        quarantined_rows.join(raw, on="source_row", how="left")
+        .select("source_row", pl.col("_reason").alias("reason"),
+                pl.struct(content).struct.json_encode().alias("raw_json"))
+    )
+    staged = typed.filter(pl.col("_reason").is_null()).select(*table.columns, "source_row")
+    lineage = {"la_code": la_code, "drop_id": drop.drop_id, "extract_date": drop.extract_date,
+               "source_file": source_file}
+    staged = staged.with_columns(*[pl.lit(v).alias(k) for k, v in lineage.items()]).select(
+        list(table.polars_schema(lineage=True))).cast(table.polars_schema(lineage=True))
+    stamp = [pl.lit(drop.drop_id).alias("drop_id"), pl.lit(source_file).alias("source_file"),
+             pl.lit(table.name).alias("table_name")]
+    cells = (pl.concat(rejections, how="diagonal") if rejections
+             else pl.DataFrame(schema={k: REJECTION_SCHEMA[k] for k in ("column_name", "source_row", "value", "reason")}))
+    cells = cells.with_columns(stamp).select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA)
+    quarantine = quarantine.with_columns(stamp).select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
+    return staged, cells, quarantine
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    db.run(con, "CREATE SCHEMA IF NOT EXISTS staged; CREATE SCHEMA IF NOT EXISTS current;")
+    existing = {r[0] for r in db.rows(con, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staged'")}
+    for table in contract().values():
+        if table.name not in existing:
+            con.from_arrow(table.empty_frame(lineage=True).to_arrow()).create("staged." + table.name)
+    for name, schema in (("rejections", REJECTION_SCHEMA), ("quarantine", QUARANTINE_SCHEMA)):
+        if name not in existing:
+            con.from_arrow(pl.DataFrame(schema=schema).to_arrow()).create("staged." + name)
+    if "drops" not in existing:
+        db.run(con, "CREATE TABLE staged.drops (drop_id VARCHAR PRIMARY KEY, extract_date DATE, la_code VARCHAR,"
+                    " revision INTEGER, manifest_json VARCHAR)")
+    install_reference(con)
+
+
+def staged_drop_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in db.rows(con, "SELECT drop_id FROM staged.drops")}
+
+
+def _find_files(drop: Drop) -> tuple[dict[str, Path], list[str]]:
+    names = contract()
+    found: dict[str, Path] = {}
+    messages = []
+    for f in drop.files:
+        path = drop.path / f["name"]
+        stem, suffix = path.stem.lower(), path.suffix.lower()
+        if suffix not in SUPPORTED:
+            messages.append(f"{f['name']}: not a CSV or Parquet file; kept in the archive, not staged")
+        elif stem not in names:
+            messages.append(f"{f['name']}: no contract table named {stem!r}; kept in the archive, not staged")
+        elif stem in found:
+            messages.append(f"{f['name']}: table {stem} delivered twice (also {found[stem].name}); "
+                            f"{found[stem].name} is staged")
+        else:
+            found[stem] = path
+    return found, messages
+
+
+def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: str) -> StageSummary:
+    """Stage one archived drop (a no-op when it is already staged)."""
+    ensure_schema(con)
+    if drop.drop_id in staged_drop_ids(con):
+        return StageSummary(drop.drop_id, "already staged")
+    files, messages = _find_files(drop)
+    summary = StageSummary(drop.drop_id, "staged", messages=messages)
+    prepared = []
+    file_rejections = []
+    for table in contract().values():
+        path = files.get(table.name)
+        if path is None:
+            summary.tables.append(TableSummary(table.name, None))
+            continue
+        try:
+            raw = read_raw(path)
+        except FileReadError as exc:
+            file_rejections.append({"drop_id": drop.drop_id, "source_file": path.name, "table_name": table.name,
+                                    "column_name": None, "source_row": None, "value": None, "reason": str(exc)})
+            summary.messages.append(str(exc))
+            summary.tables.append(TableSummary(table.name, path.name))
+            continue
+        staged, cells, quarantine = type_table(raw, table, key, drop, path.name, la_code)
+        prepared.append((table, staged, cells, quarantine))
+        summary.tables.append(TableSummary(table.name, path.name, raw.height, staged.height, quarantine.height,
+                                           cells.height))
+    db.run(con, "BEGIN TRANSACTION")
+    try:
+        for table, staged, cells, quarantine in prepared:
+            con.from_arrow(staged.to_arrow()).insert_into("staged." + table.name)
+            if cells.height:
+                con.from_arrow(cells.to_arrow()).insert_into("staged.rejections")
+            if quarantine.height:
+                con.from_arrow(quarantine.to_arrow()).insert_into("staged.quarantine")
+        if file_rejections:
+            con.from_arrow(pl.DataFrame(file_rejections, schema=REJECTION_SCHEMA).to_arrow()
+                           ).insert_into("staged.rejections")
+        db.run(con, "INSERT INTO staged.drops VALUES ($drop_id, $extract_date, $la_code, $revision, $manifest)", {
+            "drop_id": drop.drop_id, "extract_date": drop.extract_date, "la_code": la_code,
+            "revision": drop.revision, "manifest": json.dumps(list(drop.files)),
+        })
+        refresh_current(con)
+        db.run(con, "COMMIT")
+    except Exception:
+        db.run(con, "ROLLBACK")
+        raise
+    return summary
+
+
+def current_drop_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    return db.scalar(con, "SELECT drop_id FROM staged.drops ORDER BY extract_date DESC, revision DESC LIMIT 1")
+
+
+def refresh_current(con: duckdb.DuckDBPyConnection) -> None:
+    """Point the `current` views at the latest drop and rebuild the postcode reference for it."""
+    db.run(con, "CREATE OR REPLACE TABLE staged.current_drop AS "
+                "SELECT drop_id, extract_date FROM staged.drops ORDER BY extract_date DESC, revision DESC LIMIT 1")
+    for table in contract().values():
+        # Identifiers come from the contract file (validated); the drop is selected by data, not text.
+        db.run(con, f"CREATE OR REPLACE VIEW current.{ident(table.name)} AS "  # noqa: S608
+                    f"SELECT * FROM staged.{ident(table.name)} "
+                    "WHERE drop_id = (SELECT drop_id FROM staged.current_drop)")
+    postcodes = db.rows(con, "SELECT DISTINCT addr_address_postcode FROM current.ssd_address "
+                             "UNION SELECT DISTINCT clap_cla_placement_postcode FROM current.ssd_cla_placement")
+    frame = postcode_frame(p for (p,) in postcodes if p)
+    db.run(con, "DROP TABLE IF EXISTS main.postcode_ref")
+    con.from_arrow(frame.to_arrow()).create("main.postcode_ref")
+
+
+def use_current(con: duckdb.DuckDBPyConnection) -> None:
+    """Let bare table names (as the KPI SQL writes them) resolve to the latest drop."""
+    db.run(con, "SET search_path = 'main,current'")
+
+
+def staged_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Rows per staged table for every drop, with rejected cells and quarantined rows."""
+    frames = []
+    for table in contract().values():
+        frames.append(con.sql(
+            "SELECT $t AS table_name, drop_id, count(*) AS staged_rows FROM staged." + ident(table.name)
+            + " GROUP BY drop_id", params={"t": table.name}).pl())
+    counts = pl.concat(frames) if frames else pl.DataFrame()
+    rej = con.sql("SELECT table_name, drop_id, count(*) AS rejected_cells FROM staged.rejections "
+                  "GROUP BY ALL").pl()
+    qua = con.sql("SELECT table_name, drop_id, count(*) AS quarantined_rows FROM staged.quarantine "
+                  "GROUP BY ALL").pl()
+    return (counts.join(rej, on=["table_name", "drop_id"], how="full", coalesce=True)
+            .join(qua, on=["table_name", "drop_id"], how="full", coalesce=True)
+            .with_columns(pl.col("staged_rows", "rejected_cells", "quarantined_rows").fill_null(0))
+            .sort("drop_id", "table_name"))
