@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with only python3 and make:
+#   make demo   set up .venv, generate the synthetic authority, run the monthly job end to end
+#   make test   set up .venv and run the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DEMO := state/demo
+PERIOD ?= 2025-03
+
+.PHONY: setup demo test ui lint benchmark clean
+
+setup: $(STAMP)
+
+# uv installs the stack in seconds where pip takes minutes; both come from PyPI.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/scorecard generate --out $(DEMO)/landing
+	$(BIN)/scorecard run --extracts $(DEMO)/landing --period $(PERIOD) --out $(DEMO)/out
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+ui: $(STAMP)
+	$(BIN)/scorecard ui
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipelines tests benchmarks
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) state

@@ -1,0 +1,44 @@
+"""The warehouse and folders every asset uses, as one Dagster resource."""
+
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.lib.paths import state_dir as default_state_dir
+
+
+def _default(env: str, fallback: Path) -> str:
+    return os.environ.get(env, str(fallback))
+
+
+class Warehouse(dg.ConfigurableResource):
+    """Folders and the DuckDB warehouse. Defaults live in the git-ignored state folder; the CLI points
+    `landing_dir` at --extracts and `out_dir` at --out."""
+
+    landing_dir: str = _default("SCORECARD_LANDING", default_state_dir() / "landing")
+    state_dir: str = str(default_state_dir())
+    out_dir: str = _default("SCORECARD_OUT", default_state_dir() / "published")
+    allow_revision: bool = False
+
+    @property
+    def archive(self) -> Path:
+        return Path(self.state_dir) / "archive"
+
+    @property
+    def path(self) -> Path:
+        return Path(self.state_dir) / "warehouse.duckdb"
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer at a time (the `warehouse` pool); readers may open read-only."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
