@@ -3,12 +3,10 @@
 
 import dagster as dg
 
-from pipelines.defs.partitions import reporting_months
 
 monthly_contract_job = dg.define_asset_job(
     "monthly_contract_job",
     selection=dg.AssetSelection.all(),
-    partitions_def=reporting_months,
     description="Archive and stage new drops, compute all KPIs for the reporting month, publish outputs.",
 )
 
