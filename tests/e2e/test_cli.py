@@ -1,0 +1,100 @@
+"""The `scorecard` command end to end on the small synthetic authority, through Dagster in-process."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCORECARD = Path(sys.executable).with_name("scorecard")
+REQUIRED = ["kpi_id", "period_end", "basis", "area", "numerator", "denominator", "value"]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict:
+    state = tmp_path_factory.mktemp("cli-state")
+    return dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(state / "key"),
+                DAGSTER_HOME=str(state / "dagster_home"))
+
+
+def scorecard(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SCORECARD), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+
+
+@pytest.fixture(scope="module")
+def month_run(env, small_landing, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    done = scorecard(env, "run", "--extracts", str(small_landing), "--period", "2020-03", "--out", str(out))
+    return done, out
+
+
+def test_run_writes_kpi_values_for_the_month(month_run):
+    done, out = month_run
+    assert done.returncode == 0, done.stdout + done.stderr
+    values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
+    assert values.columns[:4] == ["kpi_id", "period_end", "basis", "area"]
+    assert set(REQUIRED) <= set(values.columns)
+    trust = values.filter(pl.col("area") == "all")
+    assert sorted(trust["kpi_id"].unique()) == [f"KPI{n:02d}" for n in range(1, 22)]
+    assert set(values["period_end"].unique()) == {"2020-03-31"}
+    # one row per KPI, period, basis and area: team and worker rows live in kpi_values_by_team.csv
+    assert values.select("kpi_id", "period_end", "basis", "area").is_duplicated().sum() == 0
+    assert {"all", "940", "941"} <= set(values["area"].unique())
+
+
+def test_run_prints_staged_tables_and_kpis(month_run):
+    done, out = month_run
+    assert "Staged tables" in done.stdout and "ssd_cin_episodes" in done.stdout
+    assert "KPI values for the month ending 2020-03-31" in done.stdout and "KPI21" in done.stdout
+    assert str(out / "kpi_values.csv") in done.stdout
+    summary = pl.read_csv(out / "staged_tables.csv")
+    assert summary.filter(pl.col("table_name") == "ssd_contacts")["staged_rows"].item() > 0
+
+
+def test_rerun_is_idempotent(env, small_landing, month_run):
+    _, out = month_run
+    before = digests(out)
+    again = scorecard(env, "run", "--extracts", str(small_landing), "--period", "2020-03", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "already archived" in again.stdout
+    assert digests(out) == before
+
+
+def test_month_without_a_drop_fails_cleanly_and_keeps_last_output(env, small_landing, month_run):
+    _, out = month_run
+    before = digests(out)
+    failed = scorecard(env, "run", "--extracts", str(small_landing), "--period", "2020-04", "--out", str(out))
+    assert failed.returncode == 1
+    assert "no staged drop covers the month ending 2020-04-30" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert digests(out) == before
+
+
+def test_backfill_is_one_run_over_the_range(env, small_landing, tmp_path):
+    import dagster as dg
+
+    done = scorecard(env, "backfill", "--extracts", str(small_landing), "--from", "2019-04", "--to", "2020-03",
+                     "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    values = pl.read_csv(tmp_path / "kpi_values.csv", schema_overrides={"area": pl.String})
+    assert values["period_end"].n_unique() == 12
+    os.environ["DAGSTER_HOME"], saved = env["DAGSTER_HOME"], os.environ.get("DAGSTER_HOME")
+    try:
+        with dg.DagsterInstance.get() as instance:
+            runs = instance.get_run_records(dg.RunsFilter(tags={"dagster/asset_partition_range_start": "2019-04-01"}))
+    finally:
+        if saved is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+    assert len(runs) == 1
