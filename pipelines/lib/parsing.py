@@ -46,16 +46,19 @@ def typed_expr(col: str, logical_type: str) -> pl.Expr:
         return normalise_postcode(raw)
     if logical_type == "date":
         # A time part ('2020-01-01 00:00:00', '2020-01-01T09:30') is ignored: the contract is day-level.
-        day = raw.str.extract(r"^([0-9]{1,4}[-/][0-9]{1,2}[-/][0-9]{1,4})(?:[ T].*)?$", 1)
+        # Four-digit years only: '1/2/20' would otherwise become the year 20.
+        day = raw.str.extract(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})(?:[ T].*)?$", 1)
         iso = day.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         uk = day.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
         return pl.coalesce(iso, uk)
     if logical_type == "int":
-        return raw.str.replace_all(",", "").cast(pl.Float64, strict=False).pipe(
-            lambda f: pl.when(f == f.round(0)).then(f.cast(pl.Int64)).otherwise(None)
-        )
+        number = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
+        whole = number.is_finite() & (number.abs() < 2**53) & (number == number.round(0))
+        return pl.when(whole).then(number).otherwise(None).cast(pl.Int64)
     if logical_type == "float":
-        return raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
+        # 'nan' and 'inf' parse as floats but are not quantities a case record can hold.
+        number = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
+        return pl.when(number.is_finite()).then(number).otherwise(None)
     if logical_type == "flag":
         up = raw.str.to_uppercase()
         return pl.when(up.is_in(FLAG_TRUE)).then(True).when(up.is_in(FLAG_FALSE)).then(False).otherwise(None)

@@ -54,8 +54,22 @@ class FileReadError(ValueError):
     pass
 
 
+def _looks_binary(path: Path) -> bool:
+    head = path.read_bytes()[:65536]
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 4  # a multi-byte character cut at the boundary is fine
+    return False
+
+
 def read_raw(path: Path) -> pl.DataFrame:
     """All cells as strings, header names trimmed and lower-cased."""
+    if path.suffix.lower() == ".csv" and _looks_binary(path):
+        raise FileReadError(f"{path.name}: could not be read as CSV: not UTF-8 text (binary content or another "
+                            "encoding; save it as CSV UTF-8)")
     try:
         if path.suffix.lower() == ".csv":
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8",
@@ -67,7 +81,11 @@ def read_raw(path: Path) -> pl.DataFrame:
                 for c in frame.columns
             )
     except Exception as exc:  # polars raises several error types for malformed files
-        raise FileReadError(f"{path.name}: could not be read ({type(exc).__name__}: {exc})") from exc
+        # The parser's own message can quote raw rows (person ids included), so it is not repeated here.
+        kind = "CSV" if path.suffix.lower() == ".csv" else "Parquet"
+        raise FileReadError(f"{path.name}: could not be read as {kind} ({type(exc).__name__}); check the "
+                            "delimiter, quoting, encoding and that every row has as many fields as the header"
+                            ) from exc
     return frame.rename({c: c.strip().lower().lstrip("\ufeff") for c in frame.columns})
 
 

@@ -1,0 +1,204 @@
+"""Archiving monthly drops (pipelines/lib/archive.py): sha256 manifest, read-only copies, idempotence,
+refusal of a different file set for an extract date already archived, revisions, bad folder names."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipelines.lib.archive import DropError, archive_drop, archived_drops
+
+CONTACTS = "cont_contact_id,cont_person_id,cont_contact_date\nC1,P1,2024-03-01\n"
+PERSON = "pers_person_id,pers_sex\nP1,M\n"
+
+
+def two_files() -> dict[str, str]:
+    return {"ssd_contacts.csv": CONTACTS, "ssd_person.csv": PERSON}
+
+
+def write_drop(landing: Path, name: str, files: dict[str, str | bytes]) -> Path:
+    folder = landing / name
+    folder.mkdir(parents=True)
+    for fname, content in files.items():
+        path = folder / fname
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return folder
+
+
+def snapshot(archive: Path) -> dict[str, bytes]:
+    """Every path under the archive (hidden temporary folders included) with its bytes."""
+    if not archive.exists():
+        return {}
+    return {str(p.relative_to(archive)): (p.read_bytes() if p.is_file() else b"<dir>")
+            for p in sorted(archive.rglob("*"))}
+
+
+def test_archive_writes_manifest_with_sha256_and_read_only_copies(tmp_path):
+    src = write_drop(tmp_path / "landing", "2024-03-31", two_files())
+    archive = tmp_path / "archive"
+    out = archive_drop(src, archive)
+
+    assert out.status == "archived"
+    assert out.drop.drop_id == "2024-03-31"
+    assert out.drop.extract_date == date(2024, 3, 31)
+    assert out.drop.revision == 1
+    assert out.drop.path == archive / "2024-03-31"
+
+    manifest = json.loads((archive / "2024-03-31" / "manifest.json").read_text())
+    assert manifest["drop_id"] == "2024-03-31"
+    assert manifest["extract_date"] == "2024-03-31"
+    # sha256 worked out here from the bytes written, independently of the archive code
+    expected = [
+        {"name": "ssd_contacts.csv", "sha256": hashlib.sha256(CONTACTS.encode()).hexdigest(),
+         "bytes": len(CONTACTS.encode())},
+        {"name": "ssd_person.csv", "sha256": hashlib.sha256(PERSON.encode()).hexdigest(),
+         "bytes": len(PERSON.encode())},
+    ]
+    assert manifest["files"] == expected
+
+    copied = archive / "2024-03-31"
+    assert sorted(p.name for p in copied.iterdir()) == ["manifest.json", "ssd_contacts.csv", "ssd_person.csv"]
+    assert (copied / "ssd_contacts.csv").read_text() == CONTACTS
+    assert (copied / "ssd_person.csv").read_text() == PERSON
+    for p in copied.iterdir():
+        # r--r--r--: nobody may write (checked on the mode bits, which hold even when tests run as root)
+        assert stat.S_IMODE(p.stat().st_mode) == 0o444, p.name
+    # the source folder is left as it was
+    assert sorted(p.name for p in src.iterdir()) == ["ssd_contacts.csv", "ssd_person.csv"]
+    # no temporary folder is left behind
+    assert sorted(p.name for p in archive.iterdir()) == ["2024-03-31"]
+
+
+def test_archiving_the_same_folder_again_is_a_no_op(tmp_path):
+    src = write_drop(tmp_path / "landing", "2024-03-31", {"ssd_contacts.csv": CONTACTS})
+    archive = tmp_path / "archive"
+    first = archive_drop(src, archive)
+    before = snapshot(archive)
+
+    again = archive_drop(src, archive)
+    assert again.status == "already archived"
+    assert again.drop.drop_id == "2024-03-31"
+    assert again.drop.files == first.drop.files
+    assert snapshot(archive) == before
+    assert sorted(p.name for p in archive.iterdir()) == ["2024-03-31"]
+
+
+def test_same_files_delivered_from_another_landing_folder_are_already_archived(tmp_path):
+    archive = tmp_path / "archive"
+    archive_drop(write_drop(tmp_path / "a", "2024-03-31", {"ssd_contacts.csv": CONTACTS}), archive)
+    out = archive_drop(write_drop(tmp_path / "b", "2024-03-31", {"ssd_contacts.csv": CONTACTS}), archive)
+    assert out.status == "already archived"
+    assert sorted(p.name for p in archive.iterdir()) == ["2024-03-31"]
+
+
+def test_different_contents_for_an_archived_date_are_refused_and_nothing_changes(tmp_path):
+    archive = tmp_path / "archive"
+    archive_drop(write_drop(tmp_path / "a", "2024-03-31", two_files()),
+                 archive)
+    before = snapshot(archive)
+    # same file names, but ssd_contacts.csv has one more row
+    changed = write_drop(tmp_path / "b", "2024-03-31", {
+        "ssd_contacts.csv": CONTACTS + "C2,P1,2024-03-02\n", "ssd_person.csv": PERSON})
+
+    with pytest.raises(DropError) as err:
+        archive_drop(changed, archive)
+    msg = str(err.value)
+    assert str(changed) in msg           # names the folder delivered
+    assert "2024-03-31" in msg           # the extract date
+    assert "ssd_contacts.csv" in msg     # the file whose contents differ
+    assert "ssd_person.csv" not in msg   # the identical file is not blamed
+    assert snapshot(archive) == before   # nothing copied, no temporary folder, manifest unchanged
+    assert [d.drop_id for d in archived_drops(archive)] == ["2024-03-31"]
+
+
+def test_a_different_file_set_names_added_and_missing_files(tmp_path):
+    archive = tmp_path / "archive"
+    archive_drop(write_drop(tmp_path / "a", "2024-03-31", two_files()),
+                 archive)
+    before = snapshot(archive)
+    # ssd_person.csv missing, ssd_cin_plans.csv added
+    other = write_drop(tmp_path / "b", "2024-03-31", {"ssd_contacts.csv": CONTACTS,
+                                                     "ssd_cin_plans.csv": "cinp_cin_plan_id\nX1\n"})
+    with pytest.raises(DropError) as err:
+        archive_drop(other, archive)
+    msg = str(err.value)
+    assert str(other) in msg and "2024-03-31" in msg
+    assert "ssd_person.csv" in msg and "ssd_cin_plans.csv" in msg
+    assert snapshot(archive) == before
+
+
+def test_allow_revision_keeps_both_as_r2_then_r3(tmp_path):
+    archive = tmp_path / "archive"
+    archive_drop(write_drop(tmp_path / "a", "2024-03-31", {"ssd_contacts.csv": CONTACTS}), archive)
+    second = write_drop(tmp_path / "b", "2024-03-31", {"ssd_contacts.csv": CONTACTS + "C2,P1,2024-03-02\n"})
+
+    out = archive_drop(second, archive, allow_revision=True)
+    assert out.status == "archived as revision"
+    assert out.drop.drop_id == "2024-03-31r2"
+    assert out.drop.revision == 2
+    assert out.drop.extract_date == date(2024, 3, 31)
+    assert sorted(p.name for p in archive.iterdir()) == ["2024-03-31", "2024-03-31r2"]
+    assert json.loads((archive / "2024-03-31r2" / "manifest.json").read_text())["drop_id"] == "2024-03-31r2"
+    # the first archive is untouched
+    assert (archive / "2024-03-31" / "ssd_contacts.csv").read_text() == CONTACTS
+
+    # the revision's files again: already archived (as r2), nothing new
+    again = archive_drop(second, archive, allow_revision=True)
+    assert (again.status, again.drop.drop_id) == ("already archived", "2024-03-31r2")
+
+    third = write_drop(tmp_path / "c", "2024-03-31", {"ssd_contacts.csv": CONTACTS + "C3,P1,2024-03-03\n"})
+    assert archive_drop(third, archive, allow_revision=True).drop.drop_id == "2024-03-31r3"
+    assert [d.drop_id for d in archived_drops(archive)] == ["2024-03-31", "2024-03-31r2", "2024-03-31r3"]
+
+
+@pytest.mark.parametrize("name", ["march-2024", "2024-3-31", "31-03-2024", "20240331", "2024-03-31-extra",
+                                  "2024_03_31"])
+def test_folder_not_named_by_extract_date_is_refused(tmp_path, name):
+    src = write_drop(tmp_path / "landing", name, {"ssd_contacts.csv": CONTACTS})
+    with pytest.raises(DropError, match="YYYY-MM-DD") as err:
+        archive_drop(src, tmp_path / "archive")
+    assert name in str(err.value)
+    assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.parametrize("name", ["2025-02-30", "2023-02-29", "2024-13-01", "2024-00-10"])
+def test_impossible_extract_date_is_refused(tmp_path, name):
+    src = write_drop(tmp_path / "landing", name, {"ssd_contacts.csv": CONTACTS})
+    with pytest.raises(DropError, match="not a real date") as err:
+        archive_drop(src, tmp_path / "archive")
+    assert name in str(err.value)
+    assert not (tmp_path / "archive").exists()
+
+
+def test_empty_folder_is_refused(tmp_path):
+    src = tmp_path / "landing" / "2024-03-31"
+    src.mkdir(parents=True)
+    with pytest.raises(DropError, match="empty") as err:
+        archive_drop(src, tmp_path / "archive")
+    assert str(src) in str(err.value)
+    assert not (tmp_path / "archive").exists()
+
+
+def test_folder_with_only_hidden_files_and_subfolders_is_empty(tmp_path):
+    # dot files (e.g. .DS_Store) and sub-folders are not part of a drop
+    src = write_drop(tmp_path / "landing", "2024-03-31", {".DS_Store": b"\x00\x01"})
+    (src / "sub").mkdir()
+    (src / "sub" / "ssd_contacts.csv").write_text(CONTACTS)
+    with pytest.raises(DropError, match="empty"):
+        archive_drop(src, tmp_path / "archive")
+
+
+def test_archived_drops_are_listed_oldest_first(tmp_path):
+    archive = tmp_path / "archive"
+    for name in ("2024-04-30", "2024-02-29", "2024-03-31"):
+        files = {"ssd_contacts.csv": CONTACTS + name + "\n"}
+        archive_drop(write_drop(tmp_path / "landing", name, files), archive)
+    assert [d.drop_id for d in archived_drops(archive)] == ["2024-02-29", "2024-03-31", "2024-04-30"]
