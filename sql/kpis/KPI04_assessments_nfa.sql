@@ -37,13 +37,15 @@ fallback AS (
     -- and starts no later than the referral's closure (activity under a later referral is not counted).
     SELECT a.rid,
            bool_or(coalesce(list_contains($nfa_close_reasons, e.cine_close_reason), false)
+           -- (two equality-keyed tests rather than one OR, so both run as hash joins)
            AND NOT EXISTS (
                SELECT 1 FROM further_action AS f
-               WHERE f.start_date >= a.action_from
-                 AND ((f.referral_id IS NOT NULL AND f.referral_id = a.referral_id)
-                      OR (f.person_id = a.person_id
-                          AND (e.cine_close_date IS NULL OR f.start_date <= e.cine_close_date)))
-           )) AS closed_nfa
+               WHERE f.referral_id = a.referral_id AND f.start_date >= a.action_from)
+           AND NOT EXISTS (
+               SELECT 1 FROM further_action AS f
+               WHERE f.person_id = a.person_id AND f.start_date >= a.action_from
+                 AND (e.cine_close_date IS NULL OR f.start_date <= e.cine_close_date))
+           ) AS closed_nfa
     FROM assessments AS a
     JOIN ssd_cin_episodes AS e ON e.cine_referral_id = a.referral_id
     WHERE a.nfa_flag IS NULL

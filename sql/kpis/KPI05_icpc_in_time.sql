@@ -14,7 +14,7 @@ WITH conferences AS (
             WHERE s.s47e_s47_enquiry_id = c.icpc_s47_enquiry_id) AS s47_found
     FROM ssd_initial_cp_conference AS c
     WHERE c.icpc_icpc_date IS NOT NULL                      -- not held: in no period
-      AND NOT c.icpc_icpc_transfer_in      -- transfer-in conferences are not in the measure
+      AND NOT coalesce(c.icpc_icpc_transfer_in, false)      -- transfer-in conferences are not in the measure
 ),
 timed AS (
     SELECT *, add_working_days(s47_start, $icpc_working_days) AS deadline FROM conferences

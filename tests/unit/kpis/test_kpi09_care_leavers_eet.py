@@ -74,8 +74,8 @@ def test_march_r12(con):
 
 
 def test_cohort_members(con):
-    # died (L5, L14), returned home (L6), short breaks (L10, L11), qualifying (L13), outside the window (L3, L4)
-    # and no date of birth (L15) are not in the cohort at all
+    # died (L5, L14), returned home (L6), short breaks (L10, L11), qualifying (L13), outside the window
+    # (L3, L4) and no date of birth (L15) are not in the cohort at all
     recs = records(con, "KPI09", "2024-03-31", "r12")
     assert [r["record_id"] for r in recs] == ["L1", "L12", "L2", "L7", "L8", "L9"]
     assert {r["record_id"] for r in recs if r["numerator"] == 1} == {"L1", "L12", "L8"}
@@ -101,8 +101,8 @@ def test_by_owning_council_and_team(con):
 
 
 def test_leap_day_birthday():
-    # born 29 Feb 2004: 17th birthday = 29 Feb 2004 + 17 years = 28 Feb 2021 (the interval added to the earlier
-    # date). r12 for 28 Feb 2021 is 1 Mar 2020 - 28 Feb 2021: in (1/1). r12 for 31 Jan 2021 is
+    # born 29 Feb 2004: 17th birthday = 29 Feb 2004 + 17 years = 28 Feb 2021 (the interval added to the
+    # earlier date). r12 for 28 Feb 2021 is 1 Mar 2020 - 28 Feb 2021: in (1/1). r12 for 31 Jan 2021 is
     # 1 Feb 2020 - 31 Jan 2021: out (no 17th-21st birthday), so NULL.
     con = warehouse()
     add(con, "ssd_person", [{"pers_person_id": "LP", "pers_dob": "2004-02-29"}])

@@ -36,7 +36,8 @@ def con():
         {"pers_person_id": p, "pers_dob": "2002-03-31" if p == "A14" else "2005-06-01"} for p, *_ in LEAVERS
     ])
     add(con, "ssd_care_leavers", [
-        {"clea_person_id": p, "clea_care_leaver_eligibility": "FORMER RELEVANT", "clea_care_leaver_in_touch": touch,
+        {"clea_person_id": p, "clea_care_leaver_eligibility": "FORMER RELEVANT",
+         "clea_care_leaver_in_touch": touch,
          "clea_care_leaver_accommodation": acc, "clea_care_leaver_accom_suitable": suit,
          "clea_care_leaver_allocated_team": "LC1" if p in ("A1", "A2") else None}
         for p, acc, suit, touch in LEAVERS

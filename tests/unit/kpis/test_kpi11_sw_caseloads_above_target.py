@@ -36,16 +36,19 @@ def con():
         {"dept_team_id": "TJ", "dept_team_parent_id": "941", "dept_team_type": "SAFEGUARDING"},
     ])
     add(con, "ssd_professionals", [
-        {"prof_professional_id": "W1", "prof_social_worker_registration_no": "SW001", "prof_full_time_equivalency": 1.0},
-        {"prof_professional_id": "W2", "prof_social_worker_registration_no": "SW002", "prof_full_time_equivalency": 1.0},
-        {"prof_professional_id": "W3", "prof_social_worker_registration_no": "SW003", "prof_full_time_equivalency": 0.5},
-        {"prof_professional_id": "W4", "prof_social_worker_registration_no": "SW004", "prof_full_time_equivalency": 0.5},
-        {"prof_professional_id": "W5", "prof_social_worker_registration_no": None, "prof_full_time_equivalency": 1.0},
-        {"prof_professional_id": "W6", "prof_social_worker_registration_no": "SW006", "prof_full_time_equivalency": 1.0,
-         "prof_agency_worker_flag": True},
-        {"prof_professional_id": "W7", "prof_social_worker_registration_no": "SW007", "prof_full_time_equivalency": 1.0},
-        {"prof_professional_id": "W8", "prof_social_worker_registration_no": "SW008", "prof_full_time_equivalency": 0.0},
-        {"prof_professional_id": "W9", "prof_social_worker_registration_no": "SW009", "prof_full_time_equivalency": None},
+        {"prof_professional_id": w, "prof_social_worker_registration_no": reg,
+         "prof_full_time_equivalency": fte, "prof_agency_worker_flag": agency}
+        for w, reg, fte, agency in [
+            ("W1", "SW001", 1.0, False),
+            ("W2", "SW002", 1.0, False),
+            ("W3", "SW003", 0.5, False),
+            ("W4", "SW004", 0.5, False),
+            ("W5", None, 1.0, False),      # no registration number: not qualified
+            ("W6", "SW006", 1.0, True),    # agency
+            ("W7", "SW007", 1.0, False),
+            ("W8", "SW008", 0.0, False),   # FTE 0
+            ("W9", "SW009", None, None),   # FTE blank: full time
+        ]
     ])
     add(con, "ssd_involvements",
         # W1 (TA, FTE 1): 18 ALLOC + 1 CONSULT = 19 children > 18 -> above

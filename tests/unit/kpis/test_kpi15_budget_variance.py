@@ -54,7 +54,8 @@ def test_overspend_is_positive_and_one_round_per_month(con):
     # March holds CC1 once (the 31 March forecast), not the 15 March one too
     recs = records(con, "KPI15", "2024-03-31", "month")
     assert [r["record_id"] for r in recs] == [
-        "Children in care|CC1", "Children in care|CC2", "Corporate|CC5", "Safeguarding|CC3", "Safeguarding|CC4"]
+        "Children in care|CC1", "Children in care|CC2", "Corporate|CC5", "Safeguarding|CC3",
+        "Safeguarding|CC4"]
 
 
 def test_by_council(con):

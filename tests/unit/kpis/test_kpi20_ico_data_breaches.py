@@ -9,8 +9,8 @@ from tests.kpi_fixture import add, records, run, value, warehouse
 
 
 def incident(iid, detected, reported, ico_date):
-    return {"incident_id": iid, "detected_date": detected, "reported_to_ico": reported, "ico_report_date": ico_date,
-            "category": "disclosure", "severity": "high"}
+    return {"incident_id": iid, "detected_date": detected, "reported_to_ico": reported,
+            "ico_report_date": ico_date, "category": "disclosure", "severity": "high"}
 
 
 @pytest.fixture()
