@@ -2,16 +2,7 @@
 -- where the adoptive placement and the one before it together span 2+ years. Snapshot at each period end.
 -- cla_snapshot (sql/models/20_looked_after.sql) already holds the children looked after at the period end
 -- with short breaks (V3/V4) left out, their period of care and current placement.
-WITH placement AS (
-    SELECT clap_cla_placement_id AS placement_id,
-           any_value(clap_person_id) AS person_id,
-           any_value(clap_cla_placement_start_date) AS start_date,
-           any_value(clap_cla_placement_type) AS placement_type
-    FROM ssd_cla_placement
-    WHERE clap_cla_placement_id IS NOT NULL
-    GROUP BY clap_cla_placement_id
-),
-person AS (
+WITH person AS (
     SELECT pers_person_id AS person_id, max(pers_dob) AS dob
     FROM ssd_person
     GROUP BY pers_person_id
@@ -33,10 +24,10 @@ assessed AS (
            cur.start_date AS placement_start,
            cur.placement_type,
            -- the placement before the current one (latest earlier start), for the adoption rule
-           (SELECT max(prev.start_date) FROM placement AS prev
+           (SELECT max(prev.start_date) FROM cla_placement AS prev
              WHERE prev.person_id = c.person_id AND prev.start_date < cur.start_date) AS previous_start
     FROM cohort AS c
-    LEFT JOIN placement AS cur ON cur.placement_id = c.placement_id
+    LEFT JOIN cla_placement AS cur ON cur.placement_id = c.placement_id
 )
 SELECT w.period_end,
        w.basis,

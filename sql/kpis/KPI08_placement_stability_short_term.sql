@@ -1,20 +1,9 @@
 -- KPI08: children looked after at the period end with 3 or more placements in the 12 months to it.
 -- Snapshot (cla_snapshot: short breaks left out) with a look-back from the day after the last day of the
 -- month 12 months earlier. A placement counts when it overlaps the look-back and began with a change of carer.
-WITH placement AS (
-    SELECT clap_cla_placement_id AS placement_id,
-           any_value(clap_person_id) AS person_id,
-           any_value(clap_cla_placement_start_date) AS start_date,
-           any_value(clap_cla_placement_end_date) AS end_date,
-           any_value(clap_cla_placement_type) AS placement_type,
-           any_value(clap_cla_placement_postcode) AS postcode
-    FROM ssd_cla_placement
-    WHERE clap_cla_placement_id IS NOT NULL
-    GROUP BY clap_cla_placement_id
-),
-usable AS (
+WITH usable AS (
     -- a placement with no start date cannot be placed in time (the data-quality checks report it)
-    SELECT * FROM placement WHERE person_id IS NOT NULL AND start_date IS NOT NULL
+    SELECT * FROM cla_placement WHERE person_id IS NOT NULL AND start_date IS NOT NULL
 ),
 starting_episode AS (
     -- the episode that began the placement: the earliest episode linked to it, else the child's episode

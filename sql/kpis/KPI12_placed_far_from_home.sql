@@ -4,15 +4,7 @@
 -- references; the recorded clap_cla_placement_distance is used only when a postcode cannot be located.
 -- A child whose distance is unknown stays in the denominator (not in the numerator) and gets a second,
 -- information-only row with excluded_reason 'distance unknown (kept in the denominator)' so the clinic sees it.
-WITH placement AS (
-    SELECT clap_cla_placement_id AS placement_id,
-           any_value(clap_cla_placement_postcode) AS postcode,
-           any_value(clap_cla_placement_distance) AS recorded_miles
-    FROM ssd_cla_placement
-    WHERE clap_cla_placement_id IS NOT NULL
-    GROUP BY clap_cla_placement_id
-),
-home AS (
+WITH home AS (
     -- in force on the period start: (start null or <= it) and (end null or >= it); latest start wins
     SELECT period_end, person_id, postcode
     FROM (
@@ -39,7 +31,7 @@ located AS (
            sqrt(power(pr.easting - hr.easting, 2) + power(pr.northing - hr.northing, 2)) / 1000 / $km_per_mile
                AS grid_miles
     FROM cla_snapshot AS s
-    LEFT JOIN placement AS pl ON pl.placement_id = s.placement_id
+    LEFT JOIN cla_placement AS pl ON pl.placement_id = s.placement_id
     LEFT JOIN home AS h ON h.period_end = s.period_end AND h.person_id = s.person_id
     LEFT JOIN postcode_ref AS hr ON hr.postcode = h.postcode
     LEFT JOIN postcode_ref AS pr ON pr.postcode = pl.postcode

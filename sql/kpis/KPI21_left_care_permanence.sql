@@ -16,11 +16,15 @@ last_leaving AS (
     WHERE list_contains($bases, w.basis)
 ),
 bad_dates AS (
-    -- episodes ceasing in the period before they started cannot be read as a leaving: shown as excluded
-    SELECT w.period_end, w.basis, e.clae_cla_episode_id AS episode_id, e.clae_person_id AS person_id
+    -- episodes ceasing in the period with no start date, or before they started, cannot be read as a
+    -- leaving (cla_episode leaves them out): shown as excluded with the reason
+    SELECT w.period_end, w.basis, e.clae_cla_episode_id AS episode_id, e.clae_person_id AS person_id,
+           CASE WHEN e.clae_cla_episode_start_date IS NULL THEN 'episode start date missing'
+                ELSE 'ceased date before start date' END AS excluded_reason
     FROM ssd_cla_episodes AS e
     JOIN kpi_windows AS w ON e.clae_cla_episode_ceased_date BETWEEN w.window_start AND w.window_end
-    WHERE e.clae_cla_episode_ceased_date < e.clae_cla_episode_start_date
+    WHERE (e.clae_cla_episode_start_date IS NULL
+           OR e.clae_cla_episode_ceased_date < e.clae_cla_episode_start_date)
       AND list_contains($bases, w.basis)
 ),
 record_rows AS (
@@ -31,7 +35,7 @@ record_rows AS (
     FROM last_leaving
     WHERE rn = 1
     UNION ALL
-    SELECT period_end, basis, episode_id, person_id, 0, 0, 'ceased date before start date'
+    SELECT period_end, basis, episode_id, person_id, 0, 0, excluded_reason
     FROM bad_dates
 )
 SELECT r.period_end,

@@ -1,6 +1,7 @@
 -- Looked-after children, shared by KPI07, KPI08, KPI12, KPI18, KPI19 and KPI21:
 --   cla_legal     legal statuses (V3/V4 = an agreed series of short-term placements, "short breaks")
 --   cla_episode   usable episodes, grouped into periods of care, with the leaving-care flag
+--   cla_placement one row per placement; the child is clap_person_id, else the child of an episode linked to it
 --   cla_snapshot  the children looked after at each reporting period end, short breaks excluded, with the
 --                 period of care they are in and their current placement
 --   cla_leaving   every leaving of care, flagged when the status in force when care ended is V3/V4
@@ -64,6 +65,25 @@ SELECT episode_id, person_id, cla_id, start_date, start_reason, ceased_date, cea
 FROM numbered
 WINDOW p AS (PARTITION BY person_id, period_no);
 
+CREATE OR REPLACE TEMP TABLE cla_placement AS
+WITH linked_person AS (
+    SELECT placement_id, min(person_id) AS person_id
+    FROM cla_episode
+    WHERE placement_id IS NOT NULL
+    GROUP BY placement_id
+)
+SELECT p.clap_cla_placement_id AS placement_id,
+       coalesce(any_value(p.clap_person_id), any_value(lp.person_id)) AS person_id,
+       any_value(p.clap_cla_placement_start_date) AS start_date,
+       any_value(p.clap_cla_placement_end_date) AS end_date,
+       any_value(p.clap_cla_placement_type) AS placement_type,
+       any_value(p.clap_cla_placement_postcode) AS postcode,
+       any_value(p.clap_cla_placement_distance) AS recorded_miles
+FROM ssd_cla_placement AS p
+LEFT JOIN linked_person AS lp ON lp.placement_id = p.clap_cla_placement_id
+WHERE p.clap_cla_placement_id IS NOT NULL
+GROUP BY p.clap_cla_placement_id;
+
 -- The children looked after at each period end (an episode open: start <= period_end and (ceased is null or
 -- ceased > period_end)), excluding children whose legal status in force at the period end is V3/V4. The
 -- current placement is the one the open episode links to (when it is open at the period end), else the
@@ -90,21 +110,12 @@ status AS (
      AND (l.end_date IS NULL OR l.end_date >= o.period_end)
     WHERE o.rn = 1
 ),
-placement AS (
-    SELECT clap_cla_placement_id AS placement_id,
-           any_value(clap_person_id) AS person_id,
-           any_value(clap_cla_placement_start_date) AS start_date,
-           any_value(clap_cla_placement_end_date) AS end_date
-    FROM ssd_cla_placement
-    WHERE clap_cla_placement_id IS NOT NULL
-    GROUP BY clap_cla_placement_id
-),
 by_person AS (
     SELECT o.period_end, o.person_id, p.placement_id,
            row_number() OVER (PARTITION BY o.period_end, o.person_id
                               ORDER BY p.start_date DESC, p.placement_id DESC) AS rn
     FROM open_episode AS o
-    JOIN placement AS p
+    JOIN cla_placement AS p
       ON p.person_id = o.person_id AND p.start_date <= o.period_end
      AND (p.end_date IS NULL OR p.end_date > o.period_end)
     WHERE o.rn = 1
@@ -113,7 +124,7 @@ SELECT o.period_end, o.person_id, o.episode_id, o.cla_id, o.period_start,
        coalesce(linked.placement_id, bp.placement_id) AS placement_id
 FROM open_episode AS o
 LEFT JOIN status AS s ON s.period_end = o.period_end AND s.person_id = o.person_id AND s.rn = 1
-LEFT JOIN placement AS linked
+LEFT JOIN cla_placement AS linked
   ON linked.placement_id = o.placement_id
  AND (linked.start_date IS NULL OR linked.start_date <= o.period_end)
  AND (linked.end_date IS NULL OR linked.end_date > o.period_end)

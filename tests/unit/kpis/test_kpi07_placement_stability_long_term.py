@@ -182,3 +182,19 @@ def test_empty_period_is_null():
     row = value(con, "KPI07", "2014-12-31", "snapshot")
     assert row["denominator"] == 0 and row["value"] is None
     assert row["null_reason"] == "no records in the denominator"
+
+
+def test_placements_found_through_episode_links():
+    # placements carry no clap_person_id: the child comes from the episodes linked to them. Q placed for
+    # adoption (A6) 1 Jan 2024 after a placement from 1 Jan 2020 -> num at 31 Mar 2024 (1/1)
+    con = warehouse()
+    add(con, "ssd_person", [{"pers_person_id": "Q", "pers_dob": "2018-01-01"}])
+    add(con, "ssd_cla_episodes", [
+        ep("Q1", "Q", "2020-01-01", "S", "2024-01-01", "X1", placement="PQ1"),
+        ep("Q2", "Q", "2024-01-01", "U", placement="PQ2"),
+    ])
+    add(con, "ssd_cla_placement", [pl("PQ1", None, "2020-01-01", "2024-01-01"),
+                                   pl("PQ2", None, "2024-01-01", None, "A6")])
+    run(con, "KPI07", "2024-03-31")
+    row = value(con, "KPI07", "2024-03-31", "snapshot")
+    assert (row["numerator"], row["denominator"], row["value"]) == (1, 1, 100.0)

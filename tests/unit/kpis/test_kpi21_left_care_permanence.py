@@ -1,7 +1,7 @@
 """KPI21: children leaving care due to permanence. Expected values worked out by hand below.
 
 fytd 2023/24: leavings 1 Apr 2023 - 31 Mar 2024; one record per child, the last leaving in the period.
-Homes: C1, C2, C3, C7, C8, C9, C10, C13 in 941 (NN1 1AA); C4, C5, C6, C11 in 940 (NN14 1AA).
+Homes: C1, C2, C3, C7, C8, C9, C10, C13 in 941 (NN1 1AA); C4, C5, C6, C11 in 940 (NN14 1AA); C14 none.
 """
 
 import pytest
@@ -34,6 +34,7 @@ EPISODES = [
     ep("C10a", "C10", "2021-01-01", "2023-03-31", "E13"),      # left 31 Mar 2023: previous year
     ep("C11a", "C11", "2021-01-01", "2024-03-31", "E12"),      # adopted on the last day of the year: num
     ep("C13a", "C13", "2023-12-20", "2023-12-10", "E13"),      # ceased before it started: excluded
+    ep("C14a", "C14", None, "2023-04-15", "E11"),              # no start date: excluded (April)
 ]
 HOMES = {p: "NN1 1AA" for p in ("C1", "C2", "C3", "C7", "C8", "C9", "C10", "C13")} | {
     p: "NN14 1AA" for p in ("C4", "C5", "C6", "C11")}
@@ -65,14 +66,16 @@ def test_fytd_march(con):
     row = value(con, "KPI21", "2024-03-31", "fytd")
     assert (row["numerator"], row["denominator"]) == (5, 7)
     assert row["value"] == pytest.approx(500 / 7, abs=1e-6)
-    assert row["excluded_count"] == 2
-    assert row["excluded_reasons"] == "ceased date before start date: 1; ceased reason missing: 1"
+    assert row["excluded_count"] == 3
+    assert row["excluded_reasons"] == ("ceased date before start date: 1; ceased reason missing: 1; "
+                                       "episode start date missing: 1")
 
 
 def test_one_record_per_child_the_last_leaving(con):
     recs = records(con, "KPI21", "2024-03-31", "fytd")
     # C4 and C5 by their second (last) leaving; C7 (X1), C8 (short break), C10 (last year) absent
-    assert [r["record_id"] for r in recs] == ["C11a", "C13a", "C1a", "C2a", "C3a", "C4b", "C5b", "C6a", "C9a"]
+    assert [r["record_id"] for r in recs] == ["C11a", "C13a", "C14a", "C1a", "C2a", "C3a", "C4b", "C5b", "C6a",
+                                              "C9a"]
     assert {r["person_id"] for r in recs if r["numerator"] == 1} == {"C1", "C2", "C3", "C4", "C11"}
 
 
