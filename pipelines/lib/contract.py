@@ -50,7 +50,8 @@ class Table:
     def polars_schema(self, lineage: bool = False) -> dict[str, pl.DataType]:
         schema = {c: POLARS_TYPES[t] for c, t in self.columns.items()}
         if lineage:
-            schema.update(LINEAGE_SCHEMA)
+            # area_lookup's own la_code (an owning council) is kept; it is not overwritten by the stamp.
+            schema.update({k: v for k, v in LINEAGE_SCHEMA.items() if k not in schema})
         return schema
 
     def empty_frame(self, lineage: bool = False) -> pl.DataFrame:

@@ -154,7 +154,7 @@ def type_table(raw: pl.DataFrame, table: Table, key: bytes, drop: Drop, source_f
     staged = typed.filter(pl.col("_reason").is_null()).select(*table.columns, "source_row")
     lineage = {"la_code": la_code, "drop_id": drop.drop_id, "extract_date": drop.extract_date,
                "source_file": source_file}
-    staged = staged.with_columns(*[pl.lit(v).alias(k) for k, v in lineage.items()]).select(
+    staged = staged.with_columns(*[pl.lit(v).alias(k) for k, v in lineage.items() if k not in table.columns]).select(
         list(table.polars_schema(lineage=True))).cast(table.polars_schema(lineage=True))
     stamp = [pl.lit(drop.drop_id).alias("drop_id"), pl.lit(source_file).alias("source_file"),
              pl.lit(table.name).alias("table_name")]

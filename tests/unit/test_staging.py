@@ -363,3 +363,13 @@ def test_out_of_range_int_is_a_rejection_not_a_crash(tmp_path):
                         "WHERE column_name = 'cppl_number_of_previous_cpp'") == [
         (1, "1e30", "not a whole number")]
     assert count(con, "SELECT count(*) FROM staged.ssd_cp_plans") == 2
+
+
+def test_area_lookup_keeps_its_own_la_code(tmp_path):
+    # area_lookup.la_code names an owning council; the lineage stamp (the authority's la_code) must not
+    # overwrite it, or every area would become the authority.
+    drop = make_drop(tmp_path, "2024-01-31", {"area_lookup.csv": "la_code,area_name\n940,North\n941,West\n"})
+    con = duckdb.connect()
+    stage_drop(con, drop, KEY, "928")
+    assert db.rows(con, "SELECT la_code, area_name FROM staged.area_lookup ORDER BY 1") == [
+        ("940", "North"), ("941", "West")]

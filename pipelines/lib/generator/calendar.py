@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import holidays
 
-FIRST_YEAR = 1980
-LAST_YEAR = 2045
+FIRST_YEAR = 1990
+LAST_YEAR = 2040
 BASE = dt.date(FIRST_YEAR, 1, 1).toordinal()
 TOP = dt.date(LAST_YEAR, 12, 31).toordinal()
 EPOCH = dt.date(1970, 1, 1).toordinal()  # polars Date = days since 1970-01-01
@@ -33,6 +33,7 @@ def weekday(ordinal: int) -> int:
     return (ordinal - 1) % 7
 
 
+@lru_cache(maxsize=1 << 20)
 def add_months(ordinal: int, months: int) -> int:
     """Calendar month arithmetic with the day clamped to the month's length."""
     d = dt.date.fromordinal(ordinal)
@@ -57,8 +58,21 @@ def _month_len(y: int, m: int) -> int:
     return (dt.date(y, m + 1, 1) - dt.date(y, m, 1)).days
 
 
+def _fy_table() -> list[int]:
+    out = []
+    for od in range(BASE, TOP + 1):
+        d = dt.date.fromordinal(od)
+        out.append(d.year if d.month >= 4 else d.year - 1)
+    return out
+
+
+_FY = _fy_table()
+
+
 def fy_of(ordinal: int) -> int:
     """Financial year label: 2019 for 1 April 2019 – 31 March 2020."""
+    if BASE <= ordinal <= TOP:
+        return _FY[ordinal - BASE]
     d = dt.date.fromordinal(ordinal)
     return d.year if d.month >= 4 else d.year - 1
 

