@@ -3,7 +3,6 @@
 
 import dagster as dg
 
-
 monthly_contract_job = dg.define_asset_job(
     "monthly_contract_job",
     selection=dg.AssetSelection.all(),

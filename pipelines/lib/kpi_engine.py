@@ -2,11 +2,13 @@
 
 Contract of a KPI SQL file (sql/kpis/KPInn_*.sql): a single SELECT over the staged contract tables (bare
 names), `calendar` / `add_working_days`, `kpi_windows`, the shared models in sql/models (temp tables such as
-`person_area`, `team_area`), `postcode_ref` and `area_lookup`, returning one row per record per period and basis with exactly RECORD_COLUMNS. Parameters
-are written `$name` and bound from the card's `parameters` (defaults) and any overrides, plus `$bases`
-(the card's bases, a list); they are never formatted into the SQL text. A row with an excluded_reason is
-counted as excluded and in no numerator or denominator, whatever its numerator/denominator say. The engine rolls the rows up (sql/engine/kpi_aggregate.sql) and replaces the
-range's rows in `kpi_values` and `kpi_records` in one transaction per KPI.
+`person_area`, `team_area`), `postcode_ref` and `area_lookup`, returning one row per record per period
+and basis with exactly RECORD_COLUMNS. Parameters are written `$name` and bound from the card's
+`parameters` (defaults) and any overrides, plus `$bases` (the card's bases, a list); they are never
+formatted into the SQL text. A row with an excluded_reason is counted as excluded and in no numerator or
+denominator, whatever its numerator/denominator say. The engine rolls the rows up
+(sql/engine/kpi_aggregate.sql) and replaces the range's rows in `kpi_values` and `kpi_records` in one
+transaction per KPI.
 """
 
 from __future__ import annotations

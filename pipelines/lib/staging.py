@@ -21,6 +21,7 @@ from pipelines.lib.parsing import reject_reason, typed_expr
 from pipelines.lib.pseudonymise import pseudonym
 from pipelines.lib.reference import install_reference, postcode_frame
 
+CELL_COLUMNS = ("column_name", "source_row", "value", "reason")
 REJECTION_SCHEMA = {
     "drop_id": pl.String(), "source_file": pl.String(), "table_name": pl.String(), "column_name": pl.String(),
     "source_row": pl.Int64(), "value": pl.String(), "reason": pl.String(),
@@ -103,7 +104,7 @@ def type_table(raw: pl.DataFrame, table: Table, key: bytes, drop: Drop, source_f
             rejections.append(pl.DataFrame([{
                 "column_name": col, "source_row": None, "value": None,
                 "reason": "column missing from the file; every value treated as blank",
-            }], schema={k: v for k, v in REJECTION_SCHEMA.items() if k in ("column_name", "source_row", "value", "reason")}))
+            }], schema={k: REJECTION_SCHEMA[k] for k in CELL_COLUMNS}))
     raw = raw.select(list(table.columns)).with_row_index("source_row", offset=1).with_columns(
         pl.col("source_row").cast(pl.Int64)
     )
@@ -159,7 +160,7 @@ def type_table(raw: pl.DataFrame, table: Table, key: bytes, drop: Drop, source_f
     stamp = [pl.lit(drop.drop_id).alias("drop_id"), pl.lit(source_file).alias("source_file"),
              pl.lit(table.name).alias("table_name")]
     cells = (pl.concat(rejections, how="diagonal") if rejections
-             else pl.DataFrame(schema={k: REJECTION_SCHEMA[k] for k in ("column_name", "source_row", "value", "reason")}))
+             else pl.DataFrame(schema={k: REJECTION_SCHEMA[k] for k in CELL_COLUMNS}))
     cells = cells.with_columns(stamp).select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA)
     quarantine = quarantine.with_columns(stamp).select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
     return staged, cells, quarantine

@@ -79,7 +79,7 @@ FY_VOLUME = {
 COVID_FACTOR = {(2020, 4): 0.72, (2020, 5): 0.8, (2020, 6): 0.9, (2021, 1): 0.88, (2021, 2): 0.9}
 
 # ---- timeliness targets (2019/20), calibrated ----------------------------------------------------------
-KPI01_Q = 0.84  # contacts decided within 2 working days
+KPI01_Q = 0.835  # contacts decided within 2 working days
 KPI03_Q = 0.862  # assessments authorised within 45 working days
 KPI05_Q = 0.69  # ICPCs within 15 working days of the strategy discussion
 RE_REFERRAL_P = 0.335  # chance a referral is about a child referred in the previous 12 months (calibrated)
@@ -94,7 +94,7 @@ P_S47 = 0.27  # of assessed referrals
 P_ICPC = 0.365  # of S47s
 P_CP_AT_ICPC = 0.88
 P_TRANSFER_IN = 0.003  # of referrals: transfer-in conference (child on a plan elsewhere)
-P_CLA_DIRECT = 0.016  # of assessed referrals: care starts straight from the referral
+P_CLA_DIRECT = 0.0145  # of assessed referrals: care starts straight from the referral
 P_UASC = 0.0032  # of referrals: unaccompanied asylum-seeking children
 P_ASS_NFA_S47 = 0.28
 P_ASS_NFA_OTHER = 0.41
@@ -154,9 +154,9 @@ ETHNICITY_UASC = (("AOTH", 0.35), ("BAFR", 0.35), ("OOTH", 0.2), ("MOTH", 0.1))
 # ---- care ----------------------------------------------------------------------------------------------
 # plan at entry by age band: (max age exclusive, ((plan, weight), ...))
 CARE_PLANS = (
-    (1, (("short", 0.10), ("return_long", 0.09), ("adopt", 0.58), ("sgo", 0.12), ("cao", 0.02), ("long_term", 0.09))),
-    (5, (("short", 0.20), ("return_long", 0.13), ("adopt", 0.37), ("sgo", 0.15), ("cao", 0.03), ("long_term", 0.12))),
-    (10, (("short", 0.32), ("return_long", 0.20), ("adopt", 0.02), ("sgo", 0.12), ("cao", 0.03), ("long_term", 0.31))),
+    (1, (("short", 0.10), ("return_long", 0.10), ("adopt", 0.55), ("sgo", 0.10), ("cao", 0.02), ("long_term", 0.13))),
+    (5, (("short", 0.20), ("return_long", 0.14), ("adopt", 0.36), ("sgo", 0.12), ("cao", 0.03), ("long_term", 0.15))),
+    (10, (("short", 0.32), ("return_long", 0.20), ("adopt", 0.02), ("sgo", 0.10), ("cao", 0.03), ("long_term", 0.33))),
     (16, (("short", 0.45), ("return_long", 0.16), ("sgo", 0.02), ("cao", 0.01), ("long_term", 0.33), ("remand", 0.03))),
     (19, (("short", 0.33), ("long_term", 0.62), ("remand", 0.05))),
 )
@@ -249,7 +249,7 @@ LEGACY_STARTS_PER_YEAR = 330
 # location category per placement type: (in own council, outside but <= 20 miles, outside and > 20 miles)
 LOCATION = {
     "foster_inhouse": (0.85, 0.11, 0.04),
-    "foster_ifa": (0.48, 0.14, 0.38),
+    "foster_ifa": (0.49, 0.15, 0.36),
     "relative": (0.78, 0.10, 0.12),
     "residential": (0.36, 0.10, 0.54),
     "semi": (0.62, 0.10, 0.28),
@@ -282,9 +282,9 @@ EET = ("F1", "P1", "F2", "P2", "F3", "P3", "F4", "P4", "F5", "P5")
 EET_W = (0.08, 0.01, 0.30, 0.05, 0.22, 0.10, 0.10, 0.02, 0.08, 0.04)
 NEET = ("G4", "G5", "G6")
 NEET_W = (0.25, 0.55, 0.20)
-CARE_LEAVER_EET_BETA = (1.95, 1.15)  # individual propensity to be in EET (calibrated: KPI09 ~55%)
+CARE_LEAVER_EET_BETA = (1.85, 1.15)  # individual propensity to be in EET (calibrated: KPI09 ~55%)
 CARE_LEAVER_NOT_IN_TOUCH = 0.055
-CARE_LEAVER_SUITABLE = 0.955  # in-touch records in suitable accommodation (calibrated: KPI10 ~89%)
+CARE_LEAVER_SUITABLE = 0.945  # in-touch records in suitable accommodation (calibrated: KPI10 ~89%)
 ACCOM_SUITABLE = ("B1", "C1", "D1", "E1", "K1", "T1", "U1", "V1", "W1", "Y1", "Z1")
 ACCOM_SUITABLE_W = (0.16, 0.04, 0.20, 0.06, 0.03, 0.05, 0.28, 0.02, 0.02, 0.04, 0.10)
 ACCOM_UNSUITABLE = ("S2", "X2", "R2", "G2", "H2", "U2", "V2", "W2", "B2")
@@ -300,9 +300,9 @@ TEAM_TYPES = (
     ("disabled_children", "DC", 1, "Disabled Children"),
     ("adoption", "AD", 1, "Adoption and Permanence"),
 )
-MATCH_GAMMA = (2.5, 65.0)  # placement order -> match, gamma (shape, scale) in days (calibrated: KPI18 ~147)
-ADM_TO_ORDER_GAMMA_SCALE = 20.0  # ADM decision -> placement order (KPI19 ~89% placed within 12 months)
-CASES_PER_FTE = 15.0  # average open cases per FTE of case-holding staff (calibrated: KPI11 ~17%)
+MATCH_GAMMA = (2.5, 59.0)  # placement order -> match, gamma (shape, scale) in days (calibrated: KPI18 ~147)
+ADM_TO_ORDER_GAMMA_SCALE = 14.0  # ADM decision -> placement order (KPI19 ~89% placed within 12 months)
+CASES_PER_FTE = 15.4  # average open cases per FTE of case-holding staff (calibrated: KPI11 ~17%)
 CASELOAD_SIGMA = 0.2  # spread of individual caseloads around the team average
 AGENCY_HIRE_SHARE = 0.45  # share of hires that are agency staff (shorter stays, so ~20% of posts)
 PERMANENT_TENURE_YEARS = 8.0  # mean; agency stays are 6 months to 4 years
