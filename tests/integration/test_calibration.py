@@ -16,9 +16,6 @@ from pipelines.lib.staging import stage_drop, use_current
 
 MARCH_2020 = date(2020, 3, 31)
 TOLERANCE = {"KPI18": 20.0, "KPI20": 2.0}
-# Known gap, kept visible rather than hidden: the generator places adopted children a little too fast
-# (KPI19 about 94 % against 89 %); the next tuning of ADM -> placement order timing should close it.
-KNOWN_OUT = {"KPI19"}
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +35,8 @@ def march_2020(tmp_path_factory) -> dict[str, float | None]:
                                  "AND team IS NULL", {"k": c.id, "b": c.headline_basis}) for c in load_cards()}
 
 
-@pytest.mark.parametrize("card", [
-    pytest.param(c, marks=pytest.mark.xfail(reason="generator not yet tuned for this KPI", strict=False))
-    if c.id in KNOWN_OUT else c
-    for c in load_cards() if c.raw.get("baseline_2019_20") is not None], ids=lambda c: c.id)
+@pytest.mark.parametrize("card", [c for c in load_cards() if c.raw.get("baseline_2019_20") is not None],
+                         ids=lambda c: c.id)
 def test_march_2020_near_baseline(march_2020, card):
     baseline = float(card.raw["baseline_2019_20"])
     value = march_2020[card.id]

@@ -109,6 +109,8 @@ def generate(
         else:
             rows, appear, rev = [], [], {}
         df = writer.truth_frame(name, spec, rows, appear, rev, wf.alloc_team, wf.alloc_worker)
+        if name in sim.t:  # the frame holds the rows now
+            sim.t[name] = None
         if dirty > 0 and name != "ssd_care_leavers":
             df = writer.add_faults(df, name, spec, int(seed), dirty)
         frames[name] = df

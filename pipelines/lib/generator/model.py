@@ -11,6 +11,7 @@ Rows are plain tuples in contract column order; dates are ordinals. Team and wor
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import math
 import random
@@ -20,7 +21,7 @@ from itertools import accumulate
 import numpy as np
 
 from . import params as P
-from .calendar import add_months, add_years, calendar, d_, fy_of, month_end, weekday
+from .calendar import add_months, add_years, calendar, d_, fy_of, month_end, o, weekday
 from .geo import load_geo
 
 
@@ -315,27 +316,23 @@ class Sim:
 
     # ---- front door -----------------------------------------------------------------------------------
     def contact_dates(self) -> list[int]:
+        """Contact dates over the span: Poisson counts per day from the seasonal, weekly and yearly shape,
+        scaled so the baseline year (2019/20) has CONTACTS_PER_YEAR x scale contacts."""
         rng = np.random.default_rng([self.seed, 11])
-        days = np.arange(self.hist_start, self.horizon + 1)
-        lam = np.empty(len(days))
-        cal = self.cal
-        base_fy_total = 0.0
-        for j, d in enumerate(days.tolist()):
-            f = self._day_factor(d)
-            lam[j] = f
-            if fy_of(d) == P.BASELINE_FY:
-                base_fy_total += f
-        if base_fy_total == 0.0:  # baseline year outside the span: normalise on an average year
-            base_fy_total = float(np.mean(lam)) * 365.25 if len(lam) else 1.0
-        lam *= P.CONTACTS_PER_YEAR * self.scale / base_fy_total
-        for j, d in enumerate(days.tolist()):
-            fy = fy_of(d)
-            lam[j] *= P.FY_VOLUME.get(fy, 1.0) * math.exp(self.fy["vol"].get(fy, 0.0))
+        days = list(range(self.hist_start, self.horizon + 1))
+        b0 = o(dt.date(P.BASELINE_FY, 4, 1))
+        base_total = sum(self._day_factor(d) for d in range(b0, o(dt.date(P.BASELINE_FY + 1, 3, 31)) + 1))
+        k = P.CONTACTS_PER_YEAR * self.scale / base_total
+        lam = np.array(
+            [
+                self._day_factor(d) * k * P.FY_VOLUME.get(fy_of(d), 1.0) * math.exp(self.fy["vol"].get(fy_of(d), 0.0))
+                for d in days
+            ]
+        )
         counts = rng.poisson(lam)
         out: list[int] = []
-        for d, n in zip(days.tolist(), counts.tolist(), strict=True):
+        for d, n in zip(days, counts.tolist(), strict=True):
             out.extend([d] * n)
-        del cal
         return out
 
     def _day_factor(self, d: int) -> float:
@@ -503,7 +500,7 @@ class Sim:
                 c = self._pick(self.pool_contact, d, 17.5)
             if c is None:
                 c = self.new_child(d, ages)
-                if path["cp"] and r.random() < EXT_CPP_FOR_CP:
+                if path["cp"] and r.random() < P.EXT_PREVIOUS_CPP_P:
                     c.ext_cp = 1 if r.random() < 0.8 else 2
         return c
 
@@ -822,7 +819,17 @@ class Sim:
         return end, outcome
 
     # ---- care -----------------------------------------------------------------------------------------
-    def care(
+    def care(self, c: Child, s: int, *args, **kwargs) -> tuple[int, str]:
+        """One period of care, drawn from its own random stream: how one child's care unfolds (and any
+        tuning of it) does not shift the draws of every later child."""
+        shared = self.rc
+        self.rc = random.Random(f"{self.seed}:care:{c.pid}:{s}")
+        try:
+            return self._care(c, s, *args, **kwargs)
+        finally:
+            self.rc = shared
+
+    def _care(
         self,
         c: Child,
         s: int,
@@ -852,22 +859,27 @@ class Sim:
         rec = None
         ex = None
         if plan == "adopt":
-            adm = s + rc.randint(100, 330)
-            po = adm + 20 + int(rc.gammavariate(3.0, P.ADM_TO_ORDER_GAMMA_SCALE))
-            if rc.random() < 0.09:
-                match = max(adm + 10, po - rc.randint(3, 60))
+            # Adoption timings come from the child's own stream, so tuning them (KPI18/KPI19) leaves every
+            # other draw of the simulation where it was.
+            ra = random.Random(f"{self.seed}:adopt:{c.pid}:{s}")
+            adm = s + ra.randint(100, 330)
+            po = adm + 20 + int(ra.gammavariate(3.0, P.ADM_TO_ORDER_GAMMA_SCALE))
+            if ra.random() < P.ADM_COURT_DELAY_P:  # contested or delayed proceedings: the long tail of KPI19
+                po += ra.randint(*P.ADM_COURT_DELAY_DAYS)
+            if ra.random() < 0.09:
+                match = max(adm + 10, po - ra.randint(3, 60))
             else:
-                match = po + 15 + int(rc.gammavariate(P.MATCH_GAMMA[0], P.MATCH_GAMMA[1] * (1 + self.eff("k19", s))))
-            ffa = rc.random() < 0.12
-            same = ffa or rc.random() < 0.15
+                match = po + 15 + int(ra.gammavariate(P.MATCH_GAMMA[0], P.MATCH_GAMMA[1] * (1 + self.eff("k19", s))))
+            ffa = ra.random() < 0.12
+            same = ffa or ra.random() < 0.15
             if ffa:
-                ffa_date = s + rc.randint(3, 100)
-                placed = max(po, match) + rc.randint(0, 10)
+                ffa_date = s + ra.randint(3, 100)
+                placed = max(po, match) + ra.randint(0, 10)
             else:
                 ffa_date = None
-                placed = match + rc.randint(7, 28)
-            if rc.random() < 0.08:  # decision reversed before placement
-                rev = adm + rc.randint(45, max(46, placed - adm - 5))
+                placed = match + ra.randint(7, 28)
+            if ra.random() < 0.08:  # decision reversed before placement
+                rev = adm + ra.randint(45, max(46, placed - adm - 5))
                 perm = [
                     adm,
                     po if po < rev else None,
@@ -880,8 +892,8 @@ class Sim:
                 ]
                 if po >= rev:
                     po = None
-                if rc.random() < 0.5:
-                    ex = rev + rc.randint(120, 500)
+                if ra.random() < 0.5:
+                    ex = rev + ra.randint(120, 500)
                     rec = self.d_rec_sgo.draw(rc)
                     perm[6] = ex
                     perm[7] = "SGO"
@@ -890,13 +902,19 @@ class Sim:
                 if ffa_date and ffa_date < rev:
                     forced.append((ffa_date, "U5", False))
             else:
-                order = placed + rc.randint(110, 330)
+                order = placed + ra.randint(110, 330)
                 ex = order
-                rec = "E11" if rc.random() < 0.8 else "E12"
+                # a few are placed with parental consent and no placement order (A3/A4 rather than A5/A6)
+                consent = not ffa and ra.random() < P.ADOPTION_BY_CONSENT
+                rec = "E11" if consent or ra.random() < 0.8 else "E12"
+                if consent:
+                    po = None
                 perm = [adm, po, match, placed, ffa_date, None, order, "ADOPTION"]
                 if ffa_date:
                     forced.append((ffa_date, "U5", False))
                     forced.append((placed, "A5", True))
+                elif consent:
+                    forced.append((placed, "A3" if same else "A4", same))
                 else:
                     forced.append((placed, "A5" if same else "A6", same))
         if plan == "short":
@@ -1360,9 +1378,10 @@ class Sim:
     def _care_leaver(self, c, ex, rec, council, kind) -> None:
         """Status records from leaving care to 21 (25 for some in education); one row per drop is chosen
         from these by the writer (the latest record at the extract date)."""
-        rc = self.rc
         if c.i in self.care_leavers:
             return
+        # The young person's own stream: tuning care-leaver outcomes (KPI09/KPI10) moves nothing else.
+        rc = random.Random(f"{self.seed}:leaver:{c.pid}")
         b18 = add_years(c.dob, 18)
         b21 = add_years(c.dob, 21)
         until = add_years(c.dob, 25) if rc.random() < 0.1 else b21
@@ -1521,9 +1540,6 @@ class Sim:
         self.run_legacy_care()
         self.run_short_breaks()
         self.run_front_door()
-
-
-EXT_CPP_FOR_CP = P.EXT_PREVIOUS_CPP_P * 2
 
 
 def _jan1(ordinal: int) -> int:

@@ -85,7 +85,7 @@ KPI05_Q = 0.69  # ICPCs within 15 working days of the strategy discussion
 RE_REFERRAL_P = 0.335  # chance a referral is about a child referred in the previous 12 months (calibrated)
 OLD_REFERRAL_P = 0.12  # … referred earlier than that
 CP_REPEAT_P = 0.185  # chance a CP-plan path picks a child with an earlier plan (calibrated)
-EXT_PREVIOUS_CPP_P = 0.06  # new children with plans before the system / in another LA
+EXT_PREVIOUS_CPP_P = 0.12  # new children on a CP path with plans before the system / in another LA
 
 # ---- referral paths ------------------------------------------------------------------------------------
 P_NFA_REFERRAL = 0.08
@@ -94,7 +94,7 @@ P_S47 = 0.27  # of assessed referrals
 P_ICPC = 0.365  # of S47s
 P_CP_AT_ICPC = 0.88
 P_TRANSFER_IN = 0.003  # of referrals: transfer-in conference (child on a plan elsewhere)
-P_CLA_DIRECT = 0.0145  # of assessed referrals: care starts straight from the referral
+P_CLA_DIRECT = 0.017  # of assessed referrals: care starts straight from the referral
 P_UASC = 0.0032  # of referrals: unaccompanied asylum-seeking children
 P_ASS_NFA_S47 = 0.28
 P_ASS_NFA_OTHER = 0.41
@@ -154,11 +154,11 @@ ETHNICITY_UASC = (("AOTH", 0.35), ("BAFR", 0.35), ("OOTH", 0.2), ("MOTH", 0.1))
 # ---- care ----------------------------------------------------------------------------------------------
 # plan at entry by age band: (max age exclusive, ((plan, weight), ...))
 CARE_PLANS = (
-    (1, (("short", 0.10), ("return_long", 0.10), ("adopt", 0.55), ("sgo", 0.10), ("cao", 0.02), ("long_term", 0.13))),
-    (5, (("short", 0.20), ("return_long", 0.14), ("adopt", 0.36), ("sgo", 0.12), ("cao", 0.03), ("long_term", 0.15))),
-    (10, (("short", 0.32), ("return_long", 0.20), ("adopt", 0.02), ("sgo", 0.10), ("cao", 0.03), ("long_term", 0.33))),
-    (16, (("short", 0.45), ("return_long", 0.16), ("sgo", 0.02), ("cao", 0.01), ("long_term", 0.33), ("remand", 0.03))),
-    (19, (("short", 0.33), ("long_term", 0.62), ("remand", 0.05))),
+    (1, (("short", 0.12), ("return_long", 0.07), ("adopt", 0.56), ("sgo", 0.10), ("cao", 0.02), ("long_term", 0.13))),
+    (5, (("short", 0.21), ("return_long", 0.14), ("adopt", 0.37), ("sgo", 0.12), ("cao", 0.03), ("long_term", 0.13))),
+    (10, (("short", 0.37), ("return_long", 0.19), ("adopt", 0.02), ("sgo", 0.10), ("cao", 0.03), ("long_term", 0.29))),
+    (16, (("short", 0.51), ("return_long", 0.15), ("sgo", 0.02), ("cao", 0.01), ("long_term", 0.28), ("remand", 0.03))),
+    (19, (("short", 0.42), ("long_term", 0.53), ("remand", 0.05))),
 )
 
 # placement type by age band for an ordinary move (max age exclusive)
@@ -243,8 +243,8 @@ LONG_TERM_PLACE = (("U4", 0.6), ("U1", 0.2), ("U6", 0.2))
 PLACEMENT_CLASSES = (0.16, 0.70)
 # per class, (first placement, later placements): (P(short: weeks), P(medium: 3-14 months)); rest long
 PLACEMENT_MIX = (((0.55, 0.38), (0.55, 0.38)), ((0.42, 0.30), (0.22, 0.30)), ((0.25, 0.15), (0.10, 0.14)))
-LONG_PLACEMENT_YEARS = (2.2, 6.5)  # a long placement lasts 1.5 years plus an exponential with this mean
-LEGACY_STARTS_PER_YEAR = 330
+LONG_PLACEMENT_YEARS = (2.2, 5.7)  # a long placement lasts 1.5 years plus an exponential with this mean
+LEGACY_STARTS_PER_YEAR = 350  # care starts per year before the front door (only those still open kept)
 
 # location category per placement type: (in own council, outside but <= 20 miles, outside and > 20 miles)
 LOCATION = {
@@ -282,7 +282,7 @@ EET = ("F1", "P1", "F2", "P2", "F3", "P3", "F4", "P4", "F5", "P5")
 EET_W = (0.08, 0.01, 0.30, 0.05, 0.22, 0.10, 0.10, 0.02, 0.08, 0.04)
 NEET = ("G4", "G5", "G6")
 NEET_W = (0.25, 0.55, 0.20)
-CARE_LEAVER_EET_BETA = (1.85, 1.15)  # individual propensity to be in EET (calibrated: KPI09 ~55%)
+CARE_LEAVER_EET_BETA = (1.6, 1.2)  # individual propensity to be in EET (calibrated: KPI09 ~55%)
 CARE_LEAVER_NOT_IN_TOUCH = 0.055
 CARE_LEAVER_SUITABLE = 0.945  # in-touch records in suitable accommodation (calibrated: KPI10 ~89%)
 ACCOM_SUITABLE = ("B1", "C1", "D1", "E1", "K1", "T1", "U1", "V1", "W1", "Y1", "Z1")
@@ -300,9 +300,12 @@ TEAM_TYPES = (
     ("disabled_children", "DC", 1, "Disabled Children"),
     ("adoption", "AD", 1, "Adoption and Permanence"),
 )
-MATCH_GAMMA = (2.5, 59.0)  # placement order -> match, gamma (shape, scale) in days (calibrated: KPI18 ~147)
-ADM_TO_ORDER_GAMMA_SCALE = 14.0  # ADM decision -> placement order (KPI19 ~89% placed within 12 months)
-CASES_PER_FTE = 15.4  # average open cases per FTE of case-holding staff (calibrated: KPI11 ~17%)
+MATCH_GAMMA = (5.0, 31.0)  # placement order -> match, gamma (shape, scale) in days (calibrated: KPI18 ~147)
+ADOPTION_BY_CONSENT = 0.08  # adoptions with parental consent, no placement order
+ADM_TO_ORDER_GAMMA_SCALE = 15.5  # ADM decision -> placement order (KPI19 ~89% placed within 12 months)
+ADM_COURT_DELAY_P = 0.12  # share of adoptions whose placement order is delayed (contested proceedings)
+ADM_COURT_DELAY_DAYS = (110, 320)
+CASES_PER_FTE = 15.2  # average open cases per FTE of case-holding staff (calibrated: KPI11 ~17%)
 CASELOAD_SIGMA = 0.2  # spread of individual caseloads around the team average
 AGENCY_HIRE_SHARE = 0.45  # share of hires that are agency staff (shorter stays, so ~20% of posts)
 PERMANENT_TENURE_YEARS = 8.0  # mean; agency stays are 6 months to 4 years
