@@ -10,15 +10,8 @@ targets AS (
     FROM json_each(to_json($caseload_targets))
 ),
 team_council AS (
-    -- one council per team: a team listed under both owning councils is 'joint', never counted twice
-    SELECT team_id,
-           CASE
-               WHEN count(DISTINCT area) FILTER (WHERE area <> 'unknown') > 1 THEN 'joint'
-               ELSE coalesce(max(area) FILTER (WHERE area <> 'unknown'), 'unknown')
-           END AS area,
-           max(upper(team_type)) AS team_type
-    FROM team_area
-    GROUP BY team_id
+    -- team_area has one council per team ('joint' when listed under both), so no team counts twice
+    SELECT team_id, area, upper(team_type) AS team_type FROM team_area
 ),
 qualified AS (
     -- qualified = has a social work registration number; agency workers in unless configured out

@@ -3,14 +3,8 @@
 -- denominator = budget (GBP), so every roll-up (service line, council, trust) is
 -- sum(variance) / sum(budget), i.e. (total forecast - total budget) / total budget.
 WITH team_council AS (
-    -- one council per team: a team listed under both owning councils is 'joint', never counted twice
-    SELECT team_id,
-           CASE
-               WHEN count(DISTINCT area) FILTER (WHERE area <> 'unknown') > 1 THEN 'joint'
-               ELSE coalesce(max(area) FILTER (WHERE area <> 'unknown'), 'unknown')
-           END AS area
-    FROM team_area
-    GROUP BY team_id
+    -- team_area has one council per team ('joint' when listed under both), so no team counts twice
+    SELECT team_id, area FROM team_area
 ),
 lines AS (
     SELECT w.period_end,
