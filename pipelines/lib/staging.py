@@ -7,6 +7,8 @@ for figures "as now known". A drop is staged in one transaction: it lands whole 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,24 +57,93 @@ class FileReadError(ValueError):
     pass
 
 
-def _looks_binary(path: Path) -> bool:
-    head = path.read_bytes()[:65536]
-    if b"\x00" in head:
-        return True
+DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _refused(path: Path, table: str | None, detail: str, kind: str = "CSV") -> FileReadError:
+    """A whole file that cannot be staged: the message names the file and the table, never a raw value."""
+    where = f", table {table} not staged" if table else ""
+    return FileReadError(f"{path.name}: could not be read as {kind}{where}: {detail}")
+
+
+def _header_names(names: list[str]) -> list[str]:
+    """Header names trimmed and lower-cased (a UTF-8 byte-order mark dropped); blank ones named by position."""
+    out = []
+    for i, name in enumerate(names, start=1):
+        clean = name.lstrip("\ufeff").strip().lower()
+        out.append(clean or f"(unnamed column {i})")
+    return out
+
+
+def _check_header(path: Path, table: str | None, names: list[str], kind: str) -> None:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise _refused(path, table, f"column {name} appears twice in the header (columns {seen[name]} and {i})",
+                           kind)
+        seen[name] = i
+
+
+def _scan_csv(path: Path, table: str | None) -> list[str]:
+    """Check a CSV's bytes and structure before polars reads it (polars pads short rows silently).
+
+    Returns the normalised header. Raises FileReadError naming the line or row of the first fault.
+    """
+    data = path.read_bytes()
+    if not data:
+        raise _refused(path, table, "the file is empty (0 bytes)")
+    if data.startswith(UTF16_BOMS):
+        raise _refused(path, table, "not UTF-8 text: the file is UTF-16 encoded (save it as CSV UTF-8)")
+    if b"\x00" in data[:65536]:
+        raise _refused(path, table, "not UTF-8 text (binary content, not a CSV file)")
     try:
-        head.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 4  # a multi-byte character cut at the boundary is fine
-    return False
-
-
-def read_raw(path: Path) -> pl.DataFrame:
-    """All cells as strings, header names trimmed and lower-cased."""
-    if path.suffix.lower() == ".csv" and _looks_binary(path):
-        raise FileReadError(f"{path.name}: could not be read as CSV: not UTF-8 text (binary content or another "
-                            "encoding; save it as CSV UTF-8)")
+        line = data[:exc.start].count(b"\n") + 1
+        raise _refused(path, table, f"not UTF-8 text: the first invalid byte is on line {line} (the file seems "
+                                    "to be in another encoding, e.g. Windows-1252 or Latin-1; save it as CSV "
+                                    "UTF-8)") from None
+    if not text.strip():
+        raise _refused(path, table, "the file has no header, only blank lines")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1  # the line the record being read starts on
     try:
-        if path.suffix.lower() == ".csv":
+        header = next(reader)
+        if len(header) == 1:
+            for delim, label in DELIMITERS.items():
+                if delim in header[0]:
+                    raise _refused(path, table, f"the header has one column; the file seems to use {label} as "
+                                                "delimiter, expected ','")
+        names = _header_names(header)
+        _check_header(path, table, names, "CSV")
+        ragged = []
+        row, start = 0, reader.line_num + 1
+        for record in reader:
+            row += 1
+            if record and len(record) != len(header):
+                ragged.append((row, start, len(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        detail = (f"a quote opened in the row starting on line {start} is never closed" if "end of data" in str(exc)
+                  else f"malformed quoting in the row starting on line {start} ({exc})")
+        raise _refused(path, table, detail) from None
+    if ragged:
+        first = "; ".join(f"row {r} (line {ln}) has {n} field{'' if n == 1 else 's'}" for r, ln, n in ragged[:3])
+        extra = len(ragged) - 3
+        more = f"; {extra} more row{'' if extra == 1 else 's'} like this" if extra > 0 else ""
+        raise _refused(path, table, f"{first}{more}; the header has {len(header)}: every row must have as many "
+                                    "fields as the header (a truncated file, or a comma in an unquoted value?)")
+    return names
+
+
+def read_raw(path: Path, table: str | None = None) -> pl.DataFrame:
+    """All cells as strings, header names trimmed and lower-cased."""
+    is_csv = path.suffix.lower() == ".csv"
+    kind = "CSV" if is_csv else "Parquet"
+    names = _scan_csv(path, table) if is_csv else None
+    try:
+        if is_csv:
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8",
                                 truncate_ragged_lines=False)
         else:
@@ -83,11 +154,15 @@ def read_raw(path: Path) -> pl.DataFrame:
             )
     except Exception as exc:  # polars raises several error types for malformed files
         # The parser's own message can quote raw rows (person ids included), so it is not repeated here.
-        kind = "CSV" if path.suffix.lower() == ".csv" else "Parquet"
-        raise FileReadError(f"{path.name}: could not be read as {kind} ({type(exc).__name__}); check the "
-                            "delimiter, quoting, encoding and that every row has as many fields as the header"
-                            ) from exc
-    return frame.rename({c: c.strip().lower().lstrip("\ufeff") for c in frame.columns})
+        hint = ("check the delimiter, quoting, encoding and that every row has as many fields as the header"
+                if is_csv else "the file is truncated, corrupt or not Parquet; ask for it to be sent again")
+        raise _refused(path, table, f"the parser failed ({type(exc).__name__}); {hint}", kind) from exc
+    if names is None:
+        names = _header_names(frame.columns)
+        _check_header(path, table, names, kind)
+    if len(names) != frame.width:
+        raise _refused(path, table, f"the header has {len(names)} columns but {frame.width} were read", kind)
+    return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
 def _pseudonym_map(values: pl.Series, key: bytes) -> dict[str, str]:
@@ -204,6 +279,26 @@ def _find_files(drop: Drop) -> tuple[dict[str, Path], list[str]]:
     return found, messages
 
 
+def _header_notes(path: Path, table: Table, raw: pl.DataFrame) -> list[str]:
+    """Messages about a readable file's header: columns beyond the contract, no data rows.
+
+    A file none of whose columns is in the contract is refused whole (the wrong file, or no header line).
+    """
+    known = [c for c in raw.columns if c in table.columns]
+    kind = "CSV" if path.suffix.lower() == ".csv" else "Parquet"
+    if not known:
+        raise _refused(path, table.name, f"none of the {raw.width} header column(s) is a column of {table.name} in "
+                                         "the contract (a missing header line, or the wrong file?)", kind)
+    notes = []
+    extra = [c for c in raw.columns if c not in table.columns]
+    if extra:
+        notes.append(f"{path.name}: column(s) {', '.join(extra)} not in the contract for table {table.name}; "
+                     "kept in the archive, not staged")
+    if raw.height == 0:
+        notes.append(f"{path.name}: table {table.name} has a header but no data rows; staged with 0 rows")
+    return notes
+
+
 def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: str) -> StageSummary:
     """Stage one archived drop (a no-op when it is already staged)."""
     ensure_schema(con)
@@ -219,14 +314,19 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
             summary.tables.append(TableSummary(table.name, None))
             continue
         try:
-            raw = read_raw(path)
-        except FileReadError as exc:
+            raw = read_raw(path, table.name)
+            notes = _header_notes(path, table, raw)
+            staged, cells, quarantine = type_table(raw, table, key, drop, path.name, la_code)
+        except Exception as exc:  # noqa: BLE001 - a file that cannot be staged is recorded, never a crash
+            reason = str(exc) if isinstance(exc, FileReadError) else str(_refused(
+                path, table.name, f"staging failed ({type(exc).__name__})",
+                "CSV" if path.suffix.lower() == ".csv" else "Parquet"))
             file_rejections.append({"drop_id": drop.drop_id, "source_file": path.name, "table_name": table.name,
-                                    "column_name": None, "source_row": None, "value": None, "reason": str(exc)})
-            summary.messages.append(str(exc))
+                                    "column_name": None, "source_row": None, "value": None, "reason": reason})
+            summary.messages.append(reason)
             summary.tables.append(TableSummary(table.name, path.name))
             continue
-        staged, cells, quarantine = type_table(raw, table, key, drop, path.name, la_code)
+        summary.messages.extend(notes)
         prepared.append((table, staged, cells, quarantine))
         summary.tables.append(TableSummary(table.name, path.name, raw.height, staged.height, quarantine.height,
                                            cells.height))
