@@ -1,0 +1,72 @@
+"""Cross-row and cross-table invariants in SQL (sql/checks/*.sql): cheaper in DuckDB than in GX.
+
+Every check returns rows of (source_file, source_row, table_name, column_name, rule, severity, detail, kpi_id)
+and takes bound parameters only ($drop_id, $period_start, $period_end; the row-count band also $low, $high).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipelines.lib import db
+from pipelines.lib.contract import contract, ident
+from pipelines.lib.paths import SQL_DIR
+
+CHECK_DIR = SQL_DIR / "checks"
+ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
+              "s47_before_icpc", "dob_before_events", "events_after_extract")
+BAND = (0.8, 1.25)
+COLUMNS = ("source_file", "source_row", "table_name", "column_name", "rule", "severity", "detail", "kpi_id")
+
+
+def check_sql(name: str) -> str:
+    return (CHECK_DIR / f"{name}.sql").read_text()
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(db.scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t",
+                          {"s": schema, "t": table}))
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict]:
+    text = check_sql(name)
+    used = set(re.findall(r"\$([a-z_]+)", text))
+    out = db.dicts(con, text, {k: v for k, v in params.items() if k in used})
+    for r in out:
+        r["check"] = name
+    return out
+
+
+def _fill_counts(con: duckdb.DuckDBPyConnection) -> None:
+    db.run(con, "CREATE OR REPLACE TEMP TABLE quality_counts (table_name VARCHAR, drop_id VARCHAR, "
+                "extract_date DATE, revision INTEGER, source_file VARCHAR, n BIGINT)")
+    for table in contract().values():
+        # Table names come from the contract (validated identifiers); values are bound.
+        db.run(con, "INSERT INTO quality_counts SELECT $t, d.drop_id, d.extract_date, d.revision, "
+                    "any_value(s.source_file), count(s.drop_id) FROM staged.drops d "
+                    "LEFT JOIN staged." + ident(table.name) + " s ON s.drop_id = d.drop_id GROUP BY ALL",
+               {"t": table.name})
+    # A table not delivered in a drop has no file: counts of 0 there are not compared (no source_file).
+    db.run(con, "DELETE FROM quality_counts WHERE source_file IS NULL")
+
+
+def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
+                   band: tuple[float, float] = BAND, kpi_ids: list[str] | None = None) -> list[dict]:
+    """Every SQL check for one drop and period: a list of failing-row dicts (COLUMNS + 'check')."""
+    params = {"drop_id": drop_id, "period_start": period_start, "period_end": period_end}
+    rows: list[dict] = []
+    if _exists(con, "staged", "drops"):
+        for name in ROW_CHECKS:
+            rows += _query(con, name, params)
+        _fill_counts(con)
+        rows += _query(con, "row_count_band", {"drop_id": drop_id, "low": band[0], "high": band[1]})
+    if kpi_ids and _exists(con, "main", "kpi_values"):
+        db.run(con, "CREATE OR REPLACE TEMP TABLE quality_kpi_ids (kpi_id VARCHAR)")
+        con.from_arrow(pl.DataFrame({"kpi_id": kpi_ids}).to_arrow()).insert_into("quality_kpi_ids")
+        rows += _query(con, "kpi_completeness", {"period_start": period_start, "period_end": period_end})
+    return rows
