@@ -59,6 +59,18 @@ compute_kpis(con, date.fromisoformat({first!r}), date.fromisoformat({last!r}))
 con.close()
 """
 
+QUALITY = """
+from datetime import date
+import duckdb
+from pipelines.lib.quality import check_kpi_values, run_quality
+from pipelines.lib.staging import current_drop_id, use_current
+con = duckdb.connect({warehouse!r})
+use_current(con)
+findings = run_quality(con, current_drop_id(con), date(2025, 3, 1), date(2025, 3, 31), include_kpi_values=False)
+check_kpi_values(con, date(2025, 3, 1), date(2025, 3, 31))
+con.close()
+"""
+
 CLI_RUN = """
 import subprocess
 subprocess.run([{scorecard!r}, "run", "--extracts", {landing!r}, "--period", "2025-03", "--out", {out!r}],
@@ -96,6 +108,8 @@ def main() -> None:
               KPIS.format(warehouse=str(state / "warehouse.duckdb"), first="2025-03-31", last="2025-03-31"), env),
         phase("KPIs: backfill 2017-04..2025-03, one pass",
               KPIS.format(warehouse=str(state / "warehouse.duckdb"), first="2017-04-30", last="2025-03-31"), env),
+        phase("checks: one month (2025-03), incl. GX import",
+              QUALITY.format(warehouse=str(state / "warehouse.duckdb")), env),
     ]
     cli_state = work / "cli-state"
     cli_env = dict(env, SCORECARD_STATE=str(cli_state), DAGSTER_HOME=str(cli_state / "dagster_home"))

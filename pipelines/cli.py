@@ -159,8 +159,16 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     print(f"\nKPI values for the month ending {last} (trust, headline basis):")
     print(latest.select("kpi_id", "title", "basis", "numerator", "denominator",
                         pl.col("value").round(1)))
+    status = pl.read_csv(out / "kpi_status.csv")
+    blocked = status.filter((pl.col("status") == "blocked") & (pl.col("period_end") == last.isoformat()))
+    if blocked.height:
+        print(f"\nNot published for {last:%B %Y} (a critical data-quality check failed; see data_quality.html):")
+        for row in blocked.iter_rows(named=True):
+            print(f"  {row['kpi_id']}: {row['reasons']}")
+    else:
+        print(f"\nEvery KPI passed its data-quality checks for {last:%B %Y}.")
     print(f"\nwrote in {elapsed:.1f} s:")
-    for path in sorted(out.glob("*.csv")):
+    for path in sorted([*out.glob("*.csv"), *out.glob("*.html")]):
         print(f"  {path}")
 
 

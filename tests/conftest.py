@@ -9,6 +9,21 @@ import duckdb
 import pytest
 
 SMALL_SPAN = (date(2018, 4, 1), date(2020, 3, 31))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pseudonymisation_key(tmp_path_factory):
+    """Tests never touch the user's real key: one throwaway key for the session."""
+    import os
+
+    key = tmp_path_factory.mktemp("key") / "pseudonymisation.key"
+    saved = os.environ.get("SCORECARD_KEY_FILE")
+    os.environ["SCORECARD_KEY_FILE"] = str(key)
+    yield
+    if saved is None:
+        os.environ.pop("SCORECARD_KEY_FILE", None)
+    else:
+        os.environ["SCORECARD_KEY_FILE"] = saved
 SMALL_DROP = date(2020, 3, 31)
 
 

@@ -10,13 +10,16 @@ import yaml
 
 from pipelines.defs.ingest import STAGED_KEYS
 from pipelines.defs.partitions import month_end, reporting_months
+from pipelines.defs.quality import QUALITY_KEY
 from pipelines.defs.resources import Warehouse
 from pipelines.lib import db
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.kpi_engine import compute_kpi, prepare
 from pipelines.lib.paths import CONFIG_DIR
-from pipelines.lib.staging import use_current
+from pipelines.lib.quality import check_kpi_values
+from pipelines.lib.quality.store import critical_rules_by_table
+from pipelines.lib.staging import current_drop_id, use_current
 
 CARDS = {dg.AssetKey(["kpi", c.asset_name]): c for c in load_cards()}
 
@@ -32,7 +35,7 @@ def parameter_overrides(path: Path = CONFIG_DIR / "kpi_parameters.yaml") -> dict
 def _spec(key: dg.AssetKey, card: KpiCard) -> dg.AssetSpec:
     return dg.AssetSpec(
         key, group_name="kpis", description=f"{card.id}: {card.title}",
-        deps=[STAGED_KEYS[t] for t in card.raw["source_tables"] if t in STAGED_KEYS],
+        deps=[QUALITY_KEY, *[STAGED_KEYS[t] for t in card.raw["source_tables"] if t in STAGED_KEYS]],
         metadata={"kpi_id": card.id, "headline_basis": card.headline_basis, "unit": card.unit,
                   "polarity": card.polarity, "card": str(card.card_path.name)},
     )
@@ -48,14 +51,29 @@ def ensure_area_lookup(con) -> None:
         con.unregister("configured_councils")
 
 
+INPUTS_CHECK = "inputs_pass_critical_checks"
+VALUES_CHECK = "values_pass_critical_checks"
+
+
+def blocking_rules(card: KpiCard, critical_by_table: dict[str, list[str]]) -> list[str]:
+    """The critical rules failed by the tables this KPI reads."""
+    return [f"{t}: {rule}" for t in card.raw["source_tables"] for rule in critical_by_table.get(t, [])]
+
+
 @dg.multi_asset(
     specs=[_spec(k, c) for k, c in CARDS.items()],
+    check_specs=[dg.AssetCheckSpec(name, asset=k, description=text) for k in CARDS for name, text in (
+        (INPUTS_CHECK, "the staged tables this KPI reads pass their critical checks for the month"),
+        (VALUES_CHECK, "the KPI's values pass the kpi_values suite (range, numerator <= denominator, complete)"),
+    )],
     partitions_def=reporting_months,
     backfill_policy=dg.BackfillPolicy.single_run(),
     can_subset=True,
     pool="warehouse",
 )
 def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Every selected KPI is computed; one whose inputs or values fail a critical check is recorded as
+    blocked in kpi_status for the months of the run, and the outputs do not publish it."""
     keys = context.partition_key_range
     first, last = month_end(keys.start), month_end(keys.end)
     overrides = parameter_overrides()
@@ -67,17 +85,54 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 f"no staged drop covers the month ending {last}: the latest extract is dated "
                 f"{extract or 'never'}. Deliver a drop dated {last} or later.")
         ensure_area_lookup(con)
+        critical_inputs = critical_rules_by_table(con, current_drop_id(con), first.replace(day=1), last)
         prepare(con, first, last)
-        for key in sorted(context.selected_asset_keys):
-            card = CARDS[key]
-            result = compute_kpi(con, card, first, last, overrides)
+        selected = sorted(context.selected_asset_keys)
+        results = {key: compute_kpi(con, CARDS[key], first, last, overrides) for key in selected}
+        value_findings = check_kpi_values(con, first.replace(day=1), last)
+        status_rows = []
+        for key in selected:
+            card, result = CARDS[key], results[key]
+            inputs = blocking_rules(card, critical_inputs)
+            values = [f"kpi_values: {f.rule}" for f in value_findings.get(card.id, []) if f.critical]
+            blocked = inputs + values
+            status_rows.append({"kpi_id": card.id, "status": "blocked" if blocked else "published",
+                                "reasons": "; ".join(blocked) or None})
             headline = db.dicts(con, "SELECT value, numerator, denominator FROM kpi_values WHERE kpi_id = $k "
                                 "AND period_end = $p AND basis = $b AND area = 'all' AND team IS NULL",
                                 {"k": card.id, "p": last, "b": card.headline_basis})
-            context.log.info(f"{card.id} {first}..{last}: {result.values_rows} values, {result.record_rows} records")
+            state = f"BLOCKED ({'; '.join(blocked)})" if blocked else "published"
+            context.log.info(f"{card.id} {first}..{last}: {result.values_rows} values, "
+                             f"{result.record_rows} records, {state}")
             h = headline[0] if headline else {}
             yield dg.MaterializeResult(asset_key=key, metadata={
-                "values_rows": result.values_rows, "record_rows": result.record_rows,
+                "values_rows": result.values_rows, "record_rows": result.record_rows, "status": state,
                 f"headline_{card.headline_basis}_{last}": h.get("value"),
                 "numerator": h.get("numerator"), "denominator": h.get("denominator"),
             })
+            for name, rules in ((INPUTS_CHECK, inputs), (VALUES_CHECK, values)):
+                yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=not rules,
+                                          severity=dg.AssetCheckSeverity.ERROR,
+                                          metadata={"failed_rules": dg.MetadataValue.md(
+                                              "\n".join(f"- {r}" for r in rules) or "none")})
+        record_status(con, first, last, status_rows)
+
+
+def record_status(con, first, last, rows: list[dict]) -> None:
+    """kpi_status: published or blocked, per KPI and month of the run (replaces the range's rows)."""
+    db.run(con, "CREATE TABLE IF NOT EXISTS kpi_status (kpi_id VARCHAR, period_end DATE, status VARCHAR, "
+                "reasons VARCHAR)")
+    frame = pl.DataFrame(rows, schema={"kpi_id": pl.String(), "status": pl.String(), "reasons": pl.String()})
+    con.register("run_status", frame.to_arrow())
+    db.run(con, "BEGIN TRANSACTION")
+    try:
+        db.run(con, "DELETE FROM kpi_status WHERE list_contains($ids, kpi_id) AND period_end BETWEEN $f AND $l",
+               {"ids": frame["kpi_id"].to_list(), "f": first, "l": last})
+        db.run(con, "INSERT INTO kpi_status SELECT s.kpi_id, w.period_end, s.status, s.reasons FROM run_status s "
+                    "CROSS JOIN (SELECT DISTINCT period_end FROM kpi_windows) w")
+        db.run(con, "COMMIT")
+    except Exception:
+        db.run(con, "ROLLBACK")
+        raise
+    finally:
+        con.unregister("run_status")

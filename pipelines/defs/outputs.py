@@ -18,7 +18,8 @@ from pipelines.lib.outputs import write_outputs
 @dg.asset(
     key=dg.AssetKey(["outputs", "kpi_tables"]), group_name="outputs", deps=list(CARDS),
     partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(),
-    description="kpi_values.csv (trust and council rows), kpi_values_by_team.csv, staged_tables.csv, "
+    description="kpi_values.csv (trust and council rows of published KPIs), kpi_values_by_team.csv, "
+                "kpi_status.csv, error_report.csv, staged_tables.csv, "
                 "rejections.csv in the out folder",
 )
 def kpi_tables(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:

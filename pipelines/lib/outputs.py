@@ -10,7 +10,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib.paths import PROJECT_ROOT
 from pipelines.lib.staging import staged_summary
+
+TEMPLATES = PROJECT_ROOT / "dashboards" / "templates"
 
 VALUE_COLUMNS = ["kpi_id", "period_end", "basis", "area", "team", "worker", "numerator", "denominator",
                  "value", "null_reason", "excluded_count", "excluded_reasons", "definition_version"]
@@ -36,8 +39,64 @@ def kpi_values_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) ->
     ).pl().select(VALUE_COLUMNS)
 
 
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.sql("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = $t",
+                        params={"t": table}).fetchall()[0][0])
+
+
+def kpi_status_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pl.DataFrame:
+    if not _exists(con, "kpi_status"):
+        return pl.DataFrame(schema={"kpi_id": pl.String(), "period_end": pl.Date(), "status": pl.String(),
+                                    "reasons": pl.String()})
+    return con.sql("SELECT kpi_id, period_end, status, reasons FROM kpi_status WHERE period_end BETWEEN $f AND $l "
+                   "ORDER BY kpi_id, period_end", params={"f": first, "l": last}).pl()
+
+
+def error_report(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pl.DataFrame:
+    """Every failing record of the run's quality checks: file, table, column, row, rule, severity, KPIs."""
+    if not _exists(con, "quality_failures"):
+        return pl.DataFrame()
+    return con.sql(
+        "SELECT file, table_name AS table, column_name AS column, source_row AS row, rule, severity, kpis_affected "
+        "FROM quality_failures f JOIN staged.current_drop c USING (drop_id) "
+        "WHERE f.period_start = $ps AND f.period_end = $pe "
+        "ORDER BY severity, table_name, rule, file, source_row",
+        params={"ps": first.replace(day=1), "pe": last}).pl()
+
+
+def write_atomic_text(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, status: pl.DataFrame) -> str:
+    """The data-quality section: KPI publication status and the rules that failed (autoescaped Jinja2)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    findings = []
+    drop_id = con.sql("SELECT drop_id FROM staged.current_drop").fetchall()[0][0]
+    if _exists(con, "quality_findings"):
+        findings = con.sql(
+            "SELECT table_name, rule, severity, failing_count, kpis_affected FROM quality_findings "
+            "WHERE drop_id = $d AND period_start = $ps AND period_end = $pe ORDER BY severity, table_name, rule",
+            params={"d": drop_id, "ps": first.replace(day=1), "pe": last}).pl().to_dicts()
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    period = last.strftime("%B %Y") if first.replace(day=1) == last.replace(day=1) else f"{first:%B %Y} to {last:%B %Y}"
+    return env.get_template("data_quality.html").render(
+        period=period, drop_id=drop_id, status=status.to_dicts(), findings=findings,
+        critical_count=sum(f["severity"] == "critical" for f in findings),
+        warning_count=sum(f["severity"] != "critical" for f in findings),
+    )
+
+
 def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: date) -> dict[Path, int]:
-    values = kpi_values_frame(con, first, last)
+    """Publishes the KPIs whose checks passed; blocked ones are listed in kpi_status.csv with the reason."""
+    status = kpi_status_frame(con, first, last)
+    blocked = status.filter(pl.col("status") == "blocked").select("kpi_id", "period_end")
+    values = kpi_values_frame(con, first, last).join(blocked, on=["kpi_id", "period_end"], how="anti")
     area_rows = values.filter(pl.col("team").is_null() & pl.col("worker").is_null()).drop("team", "worker")
     team_rows = values.filter(pl.col("team").is_not_null() | pl.col("worker").is_not_null())
     rejections = con.sql(
@@ -48,7 +107,10 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
         out / "kpi_values_by_team.csv": team_rows,
         out / "staged_tables.csv": staged_summary(con),
         out / "rejections.csv": rejections,
+        out / "kpi_status.csv": status,
+        out / "error_report.csv": error_report(con, first, last),
     }
     for path, frame in tables.items():
         write_atomic_csv(frame, path)
-    return {p: f.height for p, f in tables.items()}
+    write_atomic_text(data_quality_html(con, first, last, status), out / "data_quality.html")
+    return {**{p: f.height for p, f in tables.items()}, out / "data_quality.html": status.height}

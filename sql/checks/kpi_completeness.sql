@@ -1,11 +1,13 @@
 -- Every KPI present for every area at every month end in the period (quality_kpi_ids is filled by
--- sql_checks.py from the KPI cards; areas are those any KPI reports for the month, plus 'all').
+-- sql_checks.py from the KPI cards; areas are the trust ('all') and every owning council in area_lookup,
+-- (quality_areas, filled by sql_checks.py), the rows the engine always writes; 'other'/'unknown' appear only where records have them).
 WITH months AS (
     SELECT DISTINCT period_end FROM kpi_values WHERE period_end BETWEEN $period_start AND $period_end
 ),
 areas AS (
-    SELECT DISTINCT period_end, area FROM kpi_values WHERE period_end BETWEEN $period_start AND $period_end AND team IS NULL
-    UNION SELECT period_end, 'all' FROM months
+    SELECT m.period_end, a.area
+    FROM months AS m
+    CROSS JOIN (SELECT 'all' AS area UNION SELECT area FROM quality_areas) AS a
 ),
 expected AS (SELECT k.kpi_id, a.period_end, a.area FROM quality_kpi_ids k CROSS JOIN areas a)
 SELECT 'kpi_values' AS source_file, NULL::BIGINT AS source_row, 'kpi_values' AS table_name, 'kpi_id' AS column_name,

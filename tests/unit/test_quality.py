@@ -92,7 +92,7 @@ def _kpi_values(con: duckdb.DuckDBPyConnection, bad: bool) -> None:
         if bad and c.id == "KPI02":
             continue  # missing for the month: completeness fault
         num, den, val = (6.0, 5.0, 120.0) if bad and c.id == "KPI01" else (1.0, 2.0, 50.0)
-        for area in ("all", "928"):
+        for area in ("all", "940", "941"):  # the trust and the configured owning councils
             db.run(con, "INSERT INTO kpi_values (kpi_id, period_end, basis, area, numerator, denominator, value) "
                         "VALUES ($k, DATE '2020-03-31', 'month', $a, $n, $d, $v)",
                    {"k": c.id, "a": area, "n": num, "d": den, "v": val})
@@ -145,12 +145,13 @@ def test_each_fault_is_found(faulty, rule, file, row, severity):
 
 def test_kpi_value_faults(faulty):
     pct = [f for f in faulty if f.table == "kpi_values" and f.rule == "percentage KPI value within 0-100"]
-    assert pct and pct[0].severity == "critical" and pct[0].failing_count == 2
+    # KPI01 is 120 % in each of its three rows (trust, 940, 941)
+    assert pct and pct[0].severity == "critical" and pct[0].failing_count == 3
     assert {s["kpi_id"] for s in pct[0].sample} == {"KPI01"}
     ratio = [f for f in faulty if f.rule == "numerator not above denominator"]
-    assert ratio and ratio[0].failing_count == 2
+    assert ratio and ratio[0].failing_count == 3
     missing = [f for f in faulty if f.rule == "every KPI present for every area each month"]
-    assert missing and missing[0].kpis == ("KPI02",) and missing[0].failing_count == 2
+    assert missing and missing[0].kpis == ("KPI02",) and missing[0].failing_count == 3
 
 
 def test_findings_carry_counts_samples_and_no_person_ids(faulty):
@@ -218,3 +219,21 @@ def test_great_expectations_is_imported_lazily():
     code = "import sys, pipelines.lib.quality; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_column_types_are_checked():
+    # A date column holding text (as a Parquet drop typed wrongly upstream might) fails its type rule;
+    # the typed column passes.
+    import pandas as pd
+
+    from pipelines.lib.quality import suites, validate
+
+    suite = suites()["ssd_contacts"]
+    typed = pd.DataFrame({"cont_contact_id": ["C1"], "cont_person_id": ["X1"],
+                          "cont_contact_date": pd.to_datetime(["2020-03-02"]).astype("datetime64[us]"),
+                          "cont_contact_decision_date": pd.to_datetime(["2020-03-03"]).astype("datetime64[us]"),
+                          "source_file": ["ssd_contacts.csv"], "source_row": [1]})
+    rules = {f.rule for f in validate(typed, suite)}
+    assert not any("typed as" in r for r in rules)
+    wrong = typed.assign(cont_contact_date=["2020-03-02"])
+    assert "cont_contact_date is typed as a date" in {f.rule for f in validate(wrong, suite)}

@@ -19,9 +19,10 @@ import polars as pl
 from pipelines.lib.contract import ident
 from pipelines.lib.kpi_cards import load_cards
 from pipelines.lib.quality.gx_runner import SAMPLE_SIZE, Finding, suites, validate
-from pipelines.lib.quality.sql_checks import run_sql_checks
+from pipelines.lib.quality.sql_checks import run_kpi_sql_checks, run_sql_checks
 
-__all__ = ["Finding", "affected_kpis", "error_report_frame", "run_quality", "staged_slice", "suites", "validate"]
+__all__ = ["Finding", "affected_kpis", "check_kpi_values", "error_report_frame", "run_quality", "staged_slice",
+           "suites", "validate"]
 
 REPORT_SCHEMA = {"file": pl.String(), "table": pl.String(), "column": pl.String(), "row": pl.Int64(),
                  "rule": pl.String(), "severity": pl.String(), "kpis_affected": pl.String()}
@@ -55,12 +56,15 @@ def staged_slice(con: duckdb.DuckDBPyConnection, table: str, drop_id: str, perio
 
 def kpi_values_slice(con: duckdb.DuckDBPyConnection, period_start: date, period_end: date):
     """Area-level KPI values in the period with each KPI's unit; row = position in kpi_id/period/basis/area order."""
-    units = pl.DataFrame({"kpi_id": [c.id for c in load_cards()], "unit": [c.unit for c in load_cards()]})
+    # proportion: a percentage of one cohort (0-100, numerator <= denominator); cards mark the exceptions
+    units = pl.DataFrame({"kpi_id": [c.id for c in load_cards()], "unit": [c.unit for c in load_cards()],
+                          "proportion": [c.unit == "percent" and c.raw.get("proportion", True) for c in load_cards()]})
     con.register("quality_units", units.to_arrow())
     try:
         return con.sql(
             "SELECT 'kpi_values' AS source_file, "
-            "row_number() OVER (ORDER BY v.kpi_id, v.period_end, v.basis, v.area) AS source_row, v.*, u.unit "
+            "row_number() OVER (ORDER BY v.kpi_id, v.period_end, v.basis, v.area) AS source_row, v.*, u.unit, "
+            "u.proportion "
             "FROM kpi_values v LEFT JOIN quality_units u USING (kpi_id) "
             "WHERE v.period_end BETWEEN $ps AND $pe AND v.team IS NULL ORDER BY source_row",
             params={"ps": period_start, "pe": period_end}).df()
@@ -87,11 +91,14 @@ def _sql_findings(rows: list[dict]) -> list[Finding]:
     return out
 
 
-def run_quality(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date
-                ) -> list[Finding]:
-    """GX suites over the drop's month slices plus the SQL checks; critical findings first."""
+def run_quality(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
+                include_kpi_values: bool = True) -> list[Finding]:
+    """GX suites over the drop's month slices plus the SQL checks; critical findings first.
+    Without `include_kpi_values` only the staged inputs are checked (before the KPIs are computed)."""
     findings: list[Finding] = []
     for table, suite in suites().items():
+        if table == "kpi_values" and not include_kpi_values:
+            continue
         if table == "kpi_values":
             if not _exists(con, "main", "kpi_values"):
                 continue
@@ -103,8 +110,10 @@ def run_quality(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date
         for f in validate(frame, suite):
             f.kpis = tuple(affected_kpis(table))
             findings.append(f)
-    findings += _sql_findings(run_sql_checks(con, drop_id, period_start, period_end,
-                                             kpi_ids=[c.id for c in load_cards()]))
+    sql_rows = run_sql_checks(con, drop_id, period_start, period_end, kpi_ids=[c.id for c in load_cards()])
+    if not include_kpi_values:
+        sql_rows = [r for r in sql_rows if r["table_name"] != "kpi_values"]
+    findings += _sql_findings(sql_rows)
     findings.sort(key=lambda f: (f.severity != "critical", f.table, f.rule))
     return findings
 
@@ -120,3 +129,24 @@ def error_report_frame(findings: list[Finding]) -> pl.DataFrame:
             records.append({"file": file, "table": f.table, "column": column, "row": row, "rule": f.rule,
                             "severity": f.severity, "kpis_affected": kpis})
     return pl.DataFrame(records, schema=REPORT_SCHEMA)
+
+
+def check_kpi_values(con: duckdb.DuckDBPyConnection, period_start: date, period_end: date
+                     ) -> dict[str, list[Finding]]:
+    """The kpi_values suite and the completeness check, attributed to the KPI each failing row belongs to."""
+    by_kpi: dict[str, list[Finding]] = defaultdict(list)
+    frame = kpi_values_slice(con, period_start, period_end)
+    kpi_of_row = dict(zip(frame["source_row"].tolist(), frame["kpi_id"].tolist(), strict=True))
+    for f in validate(frame, suites()["kpi_values"]):
+        kpis = sorted({kpi_of_row.get(row) for _, row in f.locators} - {None}) or [c.id for c in load_cards()]
+        for kpi in kpis:
+            f_kpi = Finding(table=f.table, rule=f.rule, severity=f.severity, columns=f.columns,
+                            failing_count=sum(1 for _, row in f.locators if kpi_of_row.get(row) == kpi),
+                            sample=[s for s in f.sample if s.get("kpi_id") in (None, kpi)],
+                            locators=[loc for loc in f.locators if kpi_of_row.get(loc[1]) == kpi],
+                            check=f.check, detail=f.detail, kpis=(kpi,))
+            by_kpi[kpi].append(f_kpi)
+    for f in _sql_findings(run_kpi_sql_checks(con, period_start, period_end, [c.id for c in load_cards()])):
+        for kpi in f.kpis:
+            by_kpi[kpi].append(f)
+    return dict(by_kpi)

@@ -108,6 +108,14 @@ def validate(frame, suite: dict) -> list[Finding]:
         return []
     gx, batch_definition = _context()
     frame = frame.reset_index(drop=True)
+    # pandas 3 'str' columns are not recognised by GX 1.24's type expectations; as object they are.
+    # Nor are pandas' nullable extension types (an all-NULL DuckDB column arrives as 'boolean' or 'Int64').
+    frame = frame.astype({c: object for c, t in frame.dtypes.items() if str(t) == "str"})
+    for c, t in list(frame.dtypes.items()):
+        if str(t) == "boolean":
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+        elif str(t) in ("Int64", "Float64"):
+            frame[c] = frame[c].astype("float64")
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     gx_suite = gx.ExpectationSuite(name=suite["name"])
     specs = []

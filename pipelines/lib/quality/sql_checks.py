@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib import db
+from pipelines.lib.config import authority
 from pipelines.lib.contract import contract, ident
 from pipelines.lib.paths import SQL_DIR
 
@@ -65,8 +66,28 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
             rows += _query(con, name, params)
         _fill_counts(con)
         rows += _query(con, "row_count_band", {"drop_id": drop_id, "low": band[0], "high": band[1]})
-    if kpi_ids and _exists(con, "main", "kpi_values"):
-        db.run(con, "CREATE OR REPLACE TEMP TABLE quality_kpi_ids (kpi_id VARCHAR)")
-        con.from_arrow(pl.DataFrame({"kpi_id": kpi_ids}).to_arrow()).insert_into("quality_kpi_ids")
-        rows += _query(con, "kpi_completeness", {"period_start": period_start, "period_end": period_end})
+    if kpi_ids:
+        rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids)
     return rows
+
+
+def owning_councils(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The drop's area_lookup when the connection sees one, else the configured owning councils."""
+    try:
+        found = [r[0] for r in db.rows(con, "SELECT DISTINCT la_code FROM area_lookup ORDER BY 1")]
+    except duckdb.CatalogException:
+        found = []
+    return found or [c.la_code for c in authority().owning_councils]
+
+
+def run_kpi_sql_checks(con: duckdb.DuckDBPyConnection, period_start: date, period_end: date,
+                       kpi_ids: list[str]) -> list[dict]:
+    """Every KPI present for every area each month (kpi_values)."""
+    if not _exists(con, "main", "kpi_values"):
+        return []
+    db.run(con, "CREATE OR REPLACE TEMP TABLE quality_kpi_ids (kpi_id VARCHAR)")
+    con.from_arrow(pl.DataFrame({"kpi_id": kpi_ids}).to_arrow()).insert_into("quality_kpi_ids")
+    db.run(con, "CREATE OR REPLACE TEMP TABLE quality_areas (area VARCHAR)")
+    con.from_arrow(pl.DataFrame({"area": owning_councils(con)}, schema={"area": pl.String()}).to_arrow()
+                   ).insert_into("quality_areas")
+    return _query(con, "kpi_completeness", {"period_start": period_start, "period_end": period_end})

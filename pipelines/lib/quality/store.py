@@ -1,0 +1,70 @@
+"""Findings kept in the warehouse, so the KPI step, the outputs and later runs can read them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from pipelines.lib import db
+from pipelines.lib.quality.gx_runner import Finding
+
+FINDINGS_SCHEMA = {
+    "drop_id": pl.String(), "period_start": pl.Date(), "period_end": pl.Date(), "table_name": pl.String(),
+    "rule": pl.String(), "severity": pl.String(), "columns": pl.String(), "failing_count": pl.Int64(),
+    "kpis_affected": pl.String(), "check_name": pl.String(), "sample_json": pl.String(),
+}
+FAILURES_SCHEMA = {
+    "drop_id": pl.String(), "period_start": pl.Date(), "period_end": pl.Date(), "file": pl.String(),
+    "table_name": pl.String(), "column_name": pl.String(), "source_row": pl.Int64(), "rule": pl.String(),
+    "severity": pl.String(), "kpis_affected": pl.String(),
+}
+
+
+def _ensure(con: duckdb.DuckDBPyConnection) -> None:
+    for name, schema in (("quality_findings", FINDINGS_SCHEMA), ("quality_failures", FAILURES_SCHEMA)):
+        exists = db.scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                                "AND table_name = $t", {"t": name})
+        if not exists:
+            con.from_arrow(pl.DataFrame(schema=schema).to_arrow()).create(name)
+
+
+def store_findings(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
+                   findings: list[Finding]) -> None:
+    """Replace the findings for this drop and period (one transaction)."""
+    _ensure(con)
+    scope = {"drop_id": drop_id, "ps": period_start, "pe": period_end}
+    summary = pl.DataFrame([{
+        "drop_id": drop_id, "period_start": period_start, "period_end": period_end, "table_name": f.table,
+        "rule": f.rule, "severity": f.severity, "columns": ", ".join(f.columns), "failing_count": f.failing_count,
+        "kpis_affected": ", ".join(f.kpis), "check_name": f.check, "sample_json": json.dumps(f.sample, default=str),
+    } for f in findings], schema=FINDINGS_SCHEMA)
+    failures = pl.DataFrame([{
+        "drop_id": drop_id, "period_start": period_start, "period_end": period_end, "file": file,
+        "table_name": f.table, "column_name": ", ".join(f.columns) or None, "source_row": row, "rule": f.rule,
+        "severity": f.severity, "kpis_affected": ", ".join(f.kpis),
+    } for f in findings for file, row in (f.locators or [(None, None)])], schema=FAILURES_SCHEMA)
+    db.run(con, "BEGIN TRANSACTION")
+    try:
+        for name in ("quality_findings", "quality_failures"):
+            db.run(con, "DELETE FROM " + name + " WHERE drop_id = $drop_id AND period_start = $ps "
+                        "AND period_end = $pe", scope)
+        con.from_arrow(summary.to_arrow()).insert_into("quality_findings")
+        con.from_arrow(failures.to_arrow()).insert_into("quality_failures")
+        db.run(con, "COMMIT")
+    except Exception:
+        db.run(con, "ROLLBACK")
+        raise
+
+
+def critical_rules_by_table(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date,
+                            period_end: date) -> dict[str, list[str]]:
+    _ensure(con)
+    out: dict[str, list[str]] = {}
+    for table, rule in db.rows(con, "SELECT table_name, rule FROM quality_findings WHERE drop_id = $d AND "
+                                    "period_start = $ps AND period_end = $pe AND severity = 'critical' "
+                                    "ORDER BY ALL", {"d": drop_id, "ps": period_start, "pe": period_end}):
+        out.setdefault(table, []).append(rule)
+    return out

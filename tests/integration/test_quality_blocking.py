@@ -1,0 +1,77 @@
+"""Through Dagster: a drop with a critical fault stops the KPIs that read the faulty table from being
+published for that month, while every other KPI is still published."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from pipelines.definitions import build_definitions
+from pipelines.defs.resources import Warehouse
+
+
+@pytest.fixture(scope="module")
+def faulty_run(small_landing, tmp_path_factory):
+    work = tmp_path_factory.mktemp("blocking")
+    landing = work / "landing"
+    shutil.copytree(small_landing, landing)
+    path = landing / "2020-03-31" / "ssd_cin_assessments.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    # One March 2020 assessment authorised before it started: critical rule
+    # "assessment start on or before authorisation" on ssd_cin_assessments (read by KPI03 and KPI04 only).
+    march = frame.filter(pl.col("cina_assessment_start_date").str.starts_with("2020-03")).row(0, named=True)
+    frame = frame.with_columns(
+        pl.when(pl.col("cina_assessment_id") == march["cina_assessment_id"]).then(pl.lit("2020-02-01"))
+        .otherwise(pl.col("cina_assessment_auth_date")).alias("cina_assessment_auth_date"))
+    frame.write_csv(path)
+    warehouse = Warehouse(landing_dir=str(landing), out_dir=str(work / "out"), state_dir=str(work / "state"))
+    job = build_definitions(warehouse).resolve_job_def("monthly_contract_job")
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key="2020-03-01",
+                                    raise_on_error=False)
+    return result, work / "out", march["cina_assessment_id"]
+
+
+def test_the_run_completes_and_publishes(faulty_run):
+    result, out, _ = faulty_run
+    assert result.success
+    assert (out / "kpi_values.csv").exists()
+
+
+def test_affected_kpis_are_blocked_and_others_published(faulty_run):
+    _, out, _ = faulty_run
+    status = pl.read_csv(out / "kpi_status.csv")
+    blocked = set(status.filter(pl.col("status") == "blocked")["kpi_id"])
+    assert blocked == {"KPI03", "KPI04"}
+    reasons = status.filter(pl.col("kpi_id") == "KPI03")["reasons"].item()
+    assert "ssd_cin_assessments: assessment start on or before authorisation" in reasons
+    published = set(pl.read_csv(out / "kpi_values.csv")["kpi_id"])
+    assert "KPI03" not in published and "KPI04" not in published
+    assert {"KPI01", "KPI02", "KPI05", "KPI21"} <= published
+
+
+def test_asset_checks_record_error_severity(faulty_run):
+    result, _, _ = faulty_run
+    checks = {(e.asset_check_key.asset_key.path[-1], e.asset_check_key.name): e
+              for e in (ev.event_specific_data for ev in result.all_events
+                        if ev.event_type_value == "ASSET_CHECK_EVALUATION")}
+    table_check = checks[("input_checks", "ssd_cin_assessments_quality")]
+    assert not table_check.passed and table_check.severity == dg.AssetCheckSeverity.ERROR
+    assert not checks[("kpi03_assessments_in_time", "inputs_pass_critical_checks")].passed
+    assert checks[("kpi01_contact_decisions", "inputs_pass_critical_checks")].passed
+
+
+def test_error_report_locates_the_faulty_record(faulty_run):
+    _, out, assessment_id = faulty_run
+    report = pl.read_csv(out / "error_report.csv")
+    hit = report.filter((pl.col("rule") == "assessment start on or before authorisation")
+                        & (pl.col("severity") == "critical"))
+    assert hit.height == 1
+    row = hit.row(0, named=True)
+    assert row["file"] == "ssd_cin_assessments.csv" and row["table"] == "ssd_cin_assessments"
+    assert "KPI03" in row["kpis_affected"] and "KPI04" in row["kpis_affected"]
+    # the row number points at the record in the delivered file (1 = first data row)
+    raw = pl.read_csv(out.parent / "landing" / "2020-03-31" / "ssd_cin_assessments.csv", infer_schema=False)
+    assert raw.row(row["row"] - 1, named=True)["cina_assessment_id"] == assessment_id
