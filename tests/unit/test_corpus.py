@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,7 @@ def test_corpus_is_big_enough():
     specs = [load(c)[0] for c in CASES]
     assert len(specs) >= 30
     assert sum(1 for s in specs if s.get("checks") != "pending") >= 22
+    assert sum(1 for s in specs if s.get("quality")) >= 6  # plausibility faults found by the quality checks
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -124,3 +126,15 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
             continue
         n = input_rows(outcome.drop.path / t.source_file)
         assert n == staged + held == t.input_rows, t.table
+
+    # faults that staging keeps (they are valid values) but the data-quality checks must find, with their rows
+    if spec.get("quality"):
+        from pipelines.lib.quality import run_quality
+
+        findings = run_quality(con, drop_id, date(1990, 1, 1), date(2035, 12, 31), include_kpi_values=False)
+        for want in spec["quality"]:
+            hits = [f for f in findings if (f.severity, f.table, f.rule) == (want["severity"], want["table"],
+                                                                             want["rule"])]
+            assert hits, f"{case.name}: no {want['severity']} finding '{want['rule']}' on {want['table']}"
+            rows = sorted({row for f in hits for _, row in f.locators})
+            assert rows == want["rows"], f"{case.name}: {want['rule']}"
