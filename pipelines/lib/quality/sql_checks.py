@@ -16,11 +16,11 @@ import polars as pl
 from pipelines.lib import db
 from pipelines.lib.config import authority
 from pipelines.lib.contract import contract, ident
-from pipelines.lib.paths import SQL_DIR
+from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
 
 CHECK_DIR = SQL_DIR / "checks"
 ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
-              "s47_before_icpc", "dob_before_events", "events_after_extract")
+              "s47_before_icpc", "dob_before_events", "events_after_extract", "rec_code_for_year")
 BAND = (0.8, 1.25)
 COLUMNS = ("source_file", "source_row", "table_name", "column_name", "rule", "severity", "detail", "kpi_id")
 
@@ -43,6 +43,18 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) ->
     return out
 
 
+def _load_code_sets(con: duckdb.DuckDBPyConnection) -> None:
+    """Codes valid by collection year (data/reference/code_sets.csv): next year's change is a data edit."""
+    frame = pl.read_csv(REFERENCE_DIR / "code_sets.csv", schema_overrides={"first_year": pl.Int64,
+                                                                          "last_year": pl.Int64})
+    db.run(con, "DROP TABLE IF EXISTS quality_code_sets")
+    con.register("code_sets_frame", frame.to_arrow())
+    try:
+        db.run(con, "CREATE TEMP TABLE quality_code_sets AS SELECT * FROM code_sets_frame")
+    finally:
+        con.unregister("code_sets_frame")
+
+
 def _fill_counts(con: duckdb.DuckDBPyConnection) -> None:
     db.run(con, "CREATE OR REPLACE TEMP TABLE quality_counts (table_name VARCHAR, drop_id VARCHAR, "
                 "extract_date DATE, revision INTEGER, source_file VARCHAR, n BIGINT)")
@@ -62,6 +74,7 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
     params = {"drop_id": drop_id, "period_start": period_start, "period_end": period_end}
     rows: list[dict] = []
     if _exists(con, "staged", "drops"):
+        _load_code_sets(con)
         for name in ROW_CHECKS:
             rows += _query(con, name, params)
         _fill_counts(con)
