@@ -125,8 +125,8 @@ def _find(findings, rule: str, file: str, row: int | None):
 @pytest.mark.parametrize(("rule", "file", "row", "severity"), [
     ("care episodes of a child do not overlap", "ssd_cla_episodes.csv", 2, "critical"),
     ("clae_cla_episode_start_reason is a valid RNE (reason new episode) code", "ssd_cla_episodes.csv", 2, "critical"),
-    ("clae_cla_episode_ceased_reason is a valid REC (reason episode ceased) code in some year", "ssd_cla_episodes.csv", 2,
-     "critical"),
+    ("clae_cla_episode_ceased_reason is a valid REC (reason episode ceased) code in some year",
+     "ssd_cla_episodes.csv", 2, "critical"),
     ("placements of a child do not overlap", "ssd_cla_placement.csv", 2, "critical"),
     ("clap_cla_placement_type is a valid PLACE (placement type) code", "ssd_cla_placement.csv", 2, "critical"),
     ("referral on or before assessment start", "ssd_cin_assessments.csv", 1, "critical"),
