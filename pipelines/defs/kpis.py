@@ -18,7 +18,7 @@ from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.kpi_engine import compute_kpi, prepare
 from pipelines.lib.paths import CONFIG_DIR
 from pipelines.lib.quality import check_kpi_values
-from pipelines.lib.quality.store import critical_rules_by_table
+from pipelines.lib.quality.store import critical_rules_by_table_month
 from pipelines.lib.staging import current_drop_id, use_current
 
 CARDS = {dg.AssetKey(["kpi", c.asset_name]): c for c in load_cards()}
@@ -55,9 +55,14 @@ INPUTS_CHECK = "inputs_pass_critical_checks"
 VALUES_CHECK = "values_pass_critical_checks"
 
 
-def blocking_rules(card: KpiCard, critical_by_table: dict[str, list[str]]) -> list[str]:
-    """The critical rules failed by the tables this KPI reads."""
-    return [f"{t}: {rule}" for t in card.raw["source_tables"] for rule in critical_by_table.get(t, [])]
+def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end) -> list[str]:
+    """The critical rules failed by the tables this KPI reads, for records of this month (or undated)."""
+    rules = []
+    for table in card.raw["source_tables"]:
+        by_month = critical.get(table, {})
+        for month in (None, period_end):
+            rules += [f"{table}: {rule}" for rule in by_month.get(month, [])]
+    return sorted(set(rules))
 
 
 @dg.multi_asset(
@@ -85,28 +90,36 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 f"no staged drop covers the month ending {last}: the latest extract is dated "
                 f"{extract or 'never'}. Deliver a drop dated {last} or later.")
         ensure_area_lookup(con)
-        critical_inputs = critical_rules_by_table(con, current_drop_id(con), first.replace(day=1), last)
+        critical_inputs = critical_rules_by_table_month(con, current_drop_id(con), first.replace(day=1), last)
         prepare(con, first, last)
         selected = sorted(context.selected_asset_keys)
         results = {key: compute_kpi(con, CARDS[key], first, last, overrides) for key in selected}
         value_findings = check_kpi_values(con, first.replace(day=1), last)
         status_rows = []
+        months = [r[0] for r in db.rows(con, "SELECT DISTINCT period_end FROM kpi_windows ORDER BY 1")]
         for key in selected:
             card, result = CARDS[key], results[key]
-            inputs = blocking_rules(card, critical_inputs)
             values = [f"kpi_values: {f.rule}" for f in value_findings.get(card.id, []) if f.critical]
-            blocked = inputs + values
-            status_rows.append({"kpi_id": card.id, "status": "blocked" if blocked else "published",
-                                "reasons": "; ".join(blocked) or None})
+            blocked_months = {}
+            for month in months:
+                reasons = blocking_rules(card, critical_inputs, month) + values
+                status_rows.append({"kpi_id": card.id, "period_end": month,
+                                    "status": "blocked" if reasons else "published",
+                                    "reasons": "; ".join(reasons) or None})
+                if reasons:
+                    blocked_months[month] = reasons
+            inputs = sorted({r for rs in blocked_months.values() for r in rs} - set(values))
             headline = db.dicts(con, "SELECT value, numerator, denominator FROM kpi_values WHERE kpi_id = $k "
                                 "AND period_end = $p AND basis = $b AND area = 'all' AND team IS NULL",
                                 {"k": card.id, "p": last, "b": card.headline_basis})
-            state = f"BLOCKED ({'; '.join(blocked)})" if blocked else "published"
+            state = (f"BLOCKED for {len(blocked_months)} of {len(months)} month(s) ({'; '.join(inputs + values)})"
+                     if blocked_months else "published")
             context.log.info(f"{card.id} {first}..{last}: {result.values_rows} values, "
                              f"{result.record_rows} records, {state}")
             h = headline[0] if headline else {}
             yield dg.MaterializeResult(asset_key=key, metadata={
                 "values_rows": result.values_rows, "record_rows": result.record_rows, "status": state,
+                "blocked_months": len(blocked_months),
                 f"headline_{card.headline_basis}_{last}": h.get("value"),
                 "numerator": h.get("numerator"), "denominator": h.get("denominator"),
             })
@@ -122,14 +135,14 @@ def record_status(con, first, last, rows: list[dict]) -> None:
     """kpi_status: published or blocked, per KPI and month of the run (replaces the range's rows)."""
     db.run(con, "CREATE TABLE IF NOT EXISTS kpi_status (kpi_id VARCHAR, period_end DATE, status VARCHAR, "
                 "reasons VARCHAR)")
-    frame = pl.DataFrame(rows, schema={"kpi_id": pl.String(), "status": pl.String(), "reasons": pl.String()})
+    frame = pl.DataFrame(rows, schema={"kpi_id": pl.String(), "period_end": pl.Date(), "status": pl.String(),
+                                       "reasons": pl.String()})
     con.register("run_status", frame.to_arrow())
     db.run(con, "BEGIN TRANSACTION")
     try:
         db.run(con, "DELETE FROM kpi_status WHERE list_contains($ids, kpi_id) AND period_end BETWEEN $f AND $l",
-               {"ids": frame["kpi_id"].to_list(), "f": first, "l": last})
-        db.run(con, "INSERT INTO kpi_status SELECT s.kpi_id, w.period_end, s.status, s.reasons FROM run_status s "
-                    "CROSS JOIN (SELECT DISTINCT period_end FROM kpi_windows) w")
+               {"ids": frame["kpi_id"].unique().to_list(), "f": first, "l": last})
+        db.run(con, "INSERT INTO kpi_status SELECT kpi_id, period_end, status, reasons FROM run_status")
         db.run(con, "COMMIT")
     except Exception:
         db.run(con, "ROLLBACK")

@@ -75,3 +75,21 @@ def test_error_report_locates_the_faulty_record(faulty_run):
     # the row number points at the record in the delivered file (1 = first data row)
     raw = pl.read_csv(out.parent / "landing" / "2020-03-31" / "ssd_cin_assessments.csv", infer_schema=False)
     assert raw.row(row["row"] - 1, named=True)["cina_assessment_id"] == assessment_id
+
+
+def test_in_a_backfill_only_the_faulty_month_is_blocked(faulty_run, tmp_path):
+    # Same faulty drop, February-March 2020 in one run: the faulty assessment started in March, so KPI03
+    # and KPI04 are blocked for March only; February is published.
+    _, out, _ = faulty_run
+    warehouse = Warehouse(landing_dir=str(out.parent / "landing"), out_dir=str(tmp_path),
+                          state_dir=str(out.parent / "state"))
+    job = build_definitions(warehouse).resolve_job_def("monthly_contract_job")
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags={
+        "dagster/asset_partition_range_start": "2020-02-01", "dagster/asset_partition_range_end": "2020-03-01"})
+    assert result.success
+    status = pl.read_csv(tmp_path / "kpi_status.csv")
+    blocked = status.filter(pl.col("status") == "blocked").select("kpi_id", "period_end").rows()
+    assert sorted(blocked) == [("KPI03", "2020-03-31"), ("KPI04", "2020-03-31")]
+    published = pl.read_csv(tmp_path / "kpi_values.csv")
+    assert published.filter((pl.col("kpi_id") == "KPI03") & (pl.col("period_end") == "2020-02-29")).height > 0
+    assert published.filter((pl.col("kpi_id") == "KPI03") & (pl.col("period_end") == "2020-03-31")).height == 0

@@ -68,3 +68,41 @@ def critical_rules_by_table(con: duckdb.DuckDBPyConnection, drop_id: str, period
                                     "ORDER BY ALL", {"d": drop_id, "ps": period_start, "pe": period_end}):
         out.setdefault(table, []).append(rule)
     return out
+
+
+def critical_rules_by_table_month(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date,
+                                  period_end: date) -> dict[str, dict[date | None, list[str]]]:
+    """Critical rules failed per table and per month end of the failing records' main event date, so a
+    fault in one month blocks that month only. Records with no event date, and rules that are not about
+    records (a missing column, a row-count band), are filed under None: every month of the run."""
+    from pipelines.lib.contract import ident
+    from pipelines.lib.quality.gx_runner import suites
+
+    _ensure(con)
+    failures = con.sql(
+        "SELECT DISTINCT table_name, rule, file, source_row FROM quality_failures WHERE drop_id = $d "
+        "AND period_start = $ps AND period_end = $pe AND severity = 'critical'",
+        params={"d": drop_id, "ps": period_start, "pe": period_end}).pl()
+    out: dict[str, dict[date | None, list[str]]] = {}
+    for (table,), group in failures.group_by(["table_name"], maintain_order=True):
+        months: dict[date | None, set[str]] = {}
+        event_col = (suites().get(table) or {}).get("partition_date")
+        located = group.filter(pl.col("source_row").is_not_null() & pl.col("file").is_not_null())
+        for rule in group.filter(pl.col("source_row").is_null() | pl.col("file").is_null())["rule"]:
+            months.setdefault(None, set()).add(rule)
+        if located.height and event_col and table in suites():
+            con.register("failing_rows", located.to_arrow())
+            try:
+                dated = db.rows(con, "SELECT f.rule, CAST(last_day(s." + ident(event_col) + ") AS DATE) "
+                                     "FROM failing_rows f JOIN staged." + ident(table) + " s "
+                                     "ON s.source_file = f.file AND s.source_row = f.source_row AND s.drop_id = $d",
+                                {"d": drop_id})
+            finally:
+                con.unregister("failing_rows")
+            for rule, month in dated:
+                months.setdefault(month, set()).add(rule)
+        else:
+            for rule in located["rule"]:
+                months.setdefault(None, set()).add(rule)
+        out[table] = {m: sorted(r) for m, r in months.items()}
+    return out
