@@ -59,17 +59,6 @@ def store_findings(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
         raise
 
 
-def critical_rules_by_table(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date,
-                            period_end: date) -> dict[str, list[str]]:
-    _ensure(con)
-    out: dict[str, list[str]] = {}
-    for table, rule in db.rows(con, "SELECT table_name, rule FROM quality_findings WHERE drop_id = $d AND "
-                                    "period_start = $ps AND period_end = $pe AND severity = 'critical' "
-                                    "ORDER BY ALL", {"d": drop_id, "ps": period_start, "pe": period_end}):
-        out.setdefault(table, []).append(rule)
-    return out
-
-
 def critical_rules_by_table_month(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date,
                                   period_end: date) -> dict[str, dict[date | None, list[str]]]:
     """Critical rules failed per table and per month end of the failing records' main event date, so a
