@@ -141,7 +141,8 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     pl.Config.set_tbl_rows(100)
     pl.Config.set_tbl_hide_dataframe_shape(True)
     pl.Config.set_tbl_hide_column_data_types(True)
-    pl.Config.set_fmt_str_lengths(70)
+    pl.Config.set_fmt_str_lengths(60)
+    pl.Config.set_tbl_width_chars(170)
     summary = pl.read_csv(out / "staged_tables.csv")
     with warehouse.connect(read_only=True) as con:
         current = con.sql("SELECT drop_id FROM staged.current_drop").fetchall()[0][0]
@@ -149,16 +150,10 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     print(f"\nStaged tables (drop {current}):")
     print(staged)
     values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
-    cards = {c.id: c for c in load_cards()}
-    latest = values.filter(
-        (pl.col("period_end") == last.isoformat()) & (pl.col("area") == "all")
-        & pl.struct("kpi_id", "basis").map_elements(
-            lambda s: cards[s["kpi_id"]].headline_basis == s["basis"] if s["kpi_id"] in cards else False,
-            return_dtype=pl.Boolean)
-    ).with_columns(title=pl.col("kpi_id").replace_strict({k: c.title for k, c in cards.items()}, default=""))
-    print(f"\nKPI values for the month ending {last} (trust, headline basis):")
-    print(latest.select("kpi_id", "title", "basis", "numerator", "denominator",
-                        pl.col("value").round(1)))
+    cards = load_cards()
+    headline = pl.DataFrame({"kpi_id": [c.id for c in cards], "title": [c.title for c in cards],
+                             "basis": [c.headline_basis for c in cards]})
+    month = values.filter((pl.col("period_end") == last.isoformat()) & (pl.col("area") == "all"))
     status = pl.read_csv(out / "kpi_status.csv")
     blocked = status.filter((pl.col("status") == "blocked") & (pl.col("period_end") == last.isoformat()))
     if blocked.height:
@@ -170,6 +165,13 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     print(f"\nwrote in {elapsed:.1f} s:")
     for path in sorted([*out.glob("*.csv"), *out.glob("*.html")]):
         print(f"  {path}")
+    # The KPI table comes last: it is what the person running the month looks at.
+    print(f"\nKPI values for the month ending {last} (trust, headline basis):")
+    status_now = status.filter(pl.col("period_end") == last.isoformat()).select("kpi_id", "status")
+    latest = (headline.join(month, on=["kpi_id", "basis"], how="left")
+              .join(status_now, on="kpi_id", how="left").sort("kpi_id"))
+    print(latest.select("kpi_id", "title", "basis", "numerator", "denominator",
+                        pl.col("value").round(1), "status"))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
