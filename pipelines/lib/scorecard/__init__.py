@@ -1,0 +1,1 @@
+"""Scorecard rules: targets, RAG, direction of travel, persistent breach, projection, disclosure control."""
