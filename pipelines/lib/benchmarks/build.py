@@ -8,7 +8,7 @@ Reads (parsing every file by column name, never by position):
                                                                           -> sn_old_pre2021.csv
   lait/bds_long_0.parquet (LAIT long table)                               -> benchmark_values.parquet (source=lait)
   lait/lait_data_dictionary.csv                                           -> lait_measures.csv (polarity, year type)
-  ees/*.csv (explore-education-statistics open data)                       -> benchmark_values.parquet (source=ees:<file>)
+  ees/*.csv (explore-education-statistics open data)   -> benchmark_values.parquet (source=ees:<file>)
 
 benchmark_values.parquet columns: source, measure, time_period (int: financial-year end year, or the
 30 September year for workforce), geographic_level (la/region/england), la_code (DfE 3-digit, str),
