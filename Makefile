@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO := state/demo
 PERIOD ?= 2025-03
 
-.PHONY: setup demo test ui lint benchmark clean
+.PHONY: setup demo test ui lint benchmark clean browser
 
 setup: $(STAMP)
 
@@ -24,7 +24,11 @@ demo: $(STAMP)
 	$(BIN)/scorecard generate --out $(DEMO)/landing
 	$(BIN)/scorecard run --extracts $(DEMO)/landing --period $(PERIOD) --out $(DEMO)/out
 
-test: $(STAMP)
+# The pack's browser test needs Debian's chromium; installed here when running as root (as CI does).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } ; } || echo "chromium not installed: the browser test will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 ui: $(STAMP)

@@ -2,8 +2,8 @@
 
   scorecard generate --out DIR [--seed N] [--size default|small|0.3] [--from YYYY-MM] [--to YYYY-MM]
                      [--drops YYYY-MM-DD,...] [--dirty RATE]
-  scorecard run      --extracts DIR --period YYYY-MM --out DIR [--allow-revision]
-  scorecard backfill --extracts DIR --from YYYY-MM --to YYYY-MM --out DIR [--allow-revision]
+  scorecard run      --extracts DIR --period YYYY-MM --out DIR [--allow-revision] [--clinic]
+  scorecard backfill --extracts DIR --from YYYY-MM --to YYYY-MM --out DIR [--allow-revision] [--clinic]
   scorecard ui       [--port 3000]
 
 `run` and `backfill` materialise the Dagster assets in-process (no daemon), recorded in the project's
@@ -89,7 +89,7 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     warehouse = Warehouse(landing_dir=str(extracts), out_dir=str(out), state_dir=str(state_dir()),
-                          allow_revision=args.allow_revision)
+                          allow_revision=args.allow_revision, clinic_pack=args.clinic)
     keys = reporting_months.get_partition_keys()
     start_key, end_key = first.isoformat(), last.isoformat()
     if start_key not in keys or end_key not in keys:
@@ -163,7 +163,7 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     else:
         print(f"\nEvery KPI passed its data-quality checks for {last:%B %Y}.")
     print(f"\nwrote in {elapsed:.1f} s:")
-    for path in sorted([*out.glob("*.csv"), *out.glob("*.html")]):
+    for path in sorted([*out.glob("*.csv"), *out.glob("*.html"), *out.glob("*.xlsx")]):
         print(f"  {path}")
     # The KPI table comes last: it is what the person running the month looks at.
     print(f"\nKPI values for the month ending {last} (trust, headline basis):")
@@ -218,6 +218,8 @@ def parser() -> argparse.ArgumentParser:
         r.add_argument("--out", required=True, help="folder for the run's outputs")
         r.add_argument("--allow-revision", action="store_true",
                        help="keep a different file set for an already-ingested extract date as a revision")
+        r.add_argument("--clinic", action="store_true",
+                       help="also write the restricted performance-clinic pack (pseudonymised record lists)")
         if name == "run":
             r.add_argument("--period", required=True, type=_month, help="reporting month YYYY-MM")
             r.set_defaults(func=cmd_run)

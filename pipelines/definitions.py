@@ -1,6 +1,7 @@
 """The Dagster definitions, assembled once; loaded by workspace.yaml and by `dg`.
 
-The asset graph reads like the data's path: raw_drops -> staged/<table> -> quality/input_checks -> kpi/<KPI> -> outputs.
+The asset graph reads like the data's path: raw_drops -> staged/<table> -> quality/input_checks -> kpi/<KPI>
+-> outputs (tables, then packs).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from pipelines.defs.ingest import raw_drops, staged_tables
 from pipelines.defs.jobs import ingest_job, monthly_contract_job
 from pipelines.defs.kpis import kpi_values
 from pipelines.defs.outputs import kpi_tables
+from pipelines.defs.packs import packs
 from pipelines.defs.quality import input_checks
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.schedules import monthly_ocg_schedule
 from pipelines.defs.sensors import new_drop_sensor
 
-ASSETS = [raw_drops, staged_tables, input_checks, kpi_values, kpi_tables]
+ASSETS = [raw_drops, staged_tables, input_checks, kpi_values, kpi_tables, packs]
 
 
 def build_definitions(warehouse: Warehouse | None = None, loggers: dict | None = None) -> dg.Definitions:

@@ -55,6 +55,15 @@ INPUTS_CHECK = "inputs_pass_critical_checks"
 VALUES_CHECK = "values_pass_critical_checks"
 
 
+def history_start(last):
+    """The month end 12 months before `last` (not before the first reporting month)."""
+    from datetime import date
+
+    year, month = (last.year, last.month - 12) if last.month > 12 else (last.year - 1, last.month)
+    floor = month_end(reporting_months.get_first_partition_key())
+    return max(month_end(date(year, month, 1).isoformat()), floor)
+
+
 def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end) -> list[str]:
     """The critical rules failed by the tables this KPI reads, for records of this month (or undated)."""
     rules = []
@@ -80,7 +89,11 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Every selected KPI is computed; one whose inputs or values fail a critical check is recorded as
     blocked in kpi_status for the months of the run, and the outputs do not publish it."""
     keys = context.partition_key_range
-    first, last = month_end(keys.start), month_end(keys.end)
+    last = month_end(keys.end)
+    # The run also refreshes the 12 months before the range "as now known" from the latest drop (one pass
+    # of each SQL file), so trends, directions and breaches read current figures.
+    range_first = month_end(keys.start)
+    first = min(range_first, history_start(last))
     overrides = parameter_overrides()
     with warehouse.connect() as con:
         use_current(con)
@@ -90,7 +103,8 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 f"no staged drop covers the month ending {last}: the latest extract is dated "
                 f"{extract or 'never'}. Deliver a drop dated {last} or later.")
         ensure_area_lookup(con)
-        critical_inputs = critical_rules_by_table_month(con, current_drop_id(con), first.replace(day=1), last)
+        # findings are stored for the partition range the quality step checked
+        critical_inputs = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
         prepare(con, first, last)
         selected = sorted(context.selected_asset_keys)
         results = {key: compute_kpi(con, CARDS[key], first, last, overrides) for key in selected}

@@ -24,6 +24,7 @@ class Warehouse(dg.ConfigurableResource):
     state_dir: str = str(default_state_dir())
     out_dir: str = _default("SCORECARD_OUT", default_state_dir() / "published")
     allow_revision: bool = False
+    clinic_pack: bool = False  # the restricted clinic pack is produced only on request
 
     @property
     def archive(self) -> Path:

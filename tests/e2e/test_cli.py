@@ -98,3 +98,13 @@ def test_backfill_is_one_run_over_the_range(env, small_landing, tmp_path):
         else:
             os.environ["DAGSTER_HOME"] = saved
     assert len(runs) == 1
+
+
+def test_clean_synthetic_authority_passes_every_critical_check(month_run):
+    # The generator writes clean data (dirty=0): nothing may be blocked, and the pack and workbook exist.
+    _, out = month_run
+    status = pl.read_csv(out / "kpi_status.csv")
+    assert status.height >= 21
+    assert set(status["status"]) == {"published"}, status.filter(pl.col("status") != "published")
+    assert (out / "ocg_pack_2020-03.html").exists() and (out / "scorecard_2020-03.xlsx").exists()
+    assert not (out / "clinic_pack_2020-03.html").exists()  # restricted: only on request

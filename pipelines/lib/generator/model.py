@@ -117,7 +117,7 @@ RC_FOR_REC = {
     "E3": "RC5",
     "E7": "RC6",
 }
-PERM_EXITS = {"E11", "E12", "E45", "E46", "E47", "E48", "E41"}
+PERM_EXITS = {"E11", "E12", "E43", "E44", "E45", "E46", "E47", "E48", "E41"}
 NOT_LEAVER_EXITS = PERM_EXITS | {"E2", "E3", "E15", "E16"}
 
 TABLES = (
@@ -973,6 +973,9 @@ class Sim:
             perm[6] = None
             perm[7] = None
 
+        # Special guardianship was coded E43/E44 until 2019/20 and E45-E48 from 2020/21 (SSDA903).
+        if rec in LEGACY_SGO and ex < SGO_CODES_FROM:
+            rec = LEGACY_SGO[rec]
         # legal statuses
         legal = self._legal_timeline(c, s, ex, age, plan, route, po)
         # placements
@@ -1540,6 +1543,10 @@ class Sim:
         self.run_legacy_care()
         self.run_short_breaks()
         self.run_front_door()
+
+
+LEGACY_SGO = {"E45": "E43", "E46": "E43", "E47": "E44", "E48": "E44"}
+SGO_CODES_FROM = dt.date(2020, 4, 1).toordinal()
 
 
 def _jan1(ordinal: int) -> int:

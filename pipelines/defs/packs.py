@@ -1,0 +1,31 @@
+"""Monthly packs from the published KPI tables: the OCG HTML pack and the analysts' workbook, and the
+restricted performance-clinic pack when asked for (Warehouse.clinic_pack). A backfill renders the packs of
+its last month; every month's figures are in kpi_values.csv and the workbook's history."""
+
+import dagster as dg
+
+from pipelines.defs.outputs import kpi_tables
+from pipelines.defs.partitions import month_end, reporting_months
+from pipelines.defs.resources import Warehouse
+
+
+@dg.asset(
+    key=dg.AssetKey(["outputs", "packs"]), group_name="outputs", deps=[kpi_tables],
+    partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(), pool="warehouse",
+    description="ocg_pack_YYYY-MM.html (self-contained, small numbers suppressed), scorecard_YYYY-MM.xlsx, "
+                "and on request clinic_pack_YYYY-MM.html (restricted)",
+)
+def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from pathlib import Path
+
+    from pipelines.lib.packs import render_clinic_pack, render_ocg_pack, write_workbook
+
+    last = month_end(context.partition_key_range.end)
+    out = Path(warehouse.out_dir)
+    with warehouse.connect(read_only=True) as con:
+        written = [render_ocg_pack(con, last, out), write_workbook(con, last, out)]
+        if warehouse.clinic_pack:
+            written.append(render_clinic_pack(con, last, out))
+    for path in written:
+        context.log.info(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return dg.MaterializeResult(metadata={p.name: dg.MetadataValue.path(str(p)) for p in written})

@@ -1,0 +1,81 @@
+"""The analysts' Excel workbook (xlsxwriter), byte-identical on re-run (fixed document properties)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.packs.data import PackData
+from pipelines.lib.packs.ocg import ocg_context
+
+
+def _cell(v):
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    if isinstance(v, float) and v != v:
+        return None
+    return v
+
+
+def _sheet(wb, name: str, frame: pl.DataFrame, fmt_head, fmt_date) -> None:
+    ws = wb.add_worksheet(name)
+    for j, c in enumerate(frame.columns):
+        ws.write_string(0, j, c, fmt_head)
+        ws.set_column(j, j, max(10, min(50, len(c) + 2)))
+    for i, row in enumerate(frame.iter_rows(), start=1):
+        for j, v in enumerate(row):
+            v = _cell(v)
+            if v is None:
+                continue
+            if isinstance(v, date):
+                ws.write_datetime(i, j, datetime(v.year, v.month, v.day), fmt_date)
+            elif isinstance(v, bool):
+                ws.write_boolean(i, j, v)
+            elif isinstance(v, int | float):
+                ws.write_number(i, j, v)
+            else:
+                ws.write_string(i, j, str(v))
+    ws.freeze_panes(1, 0)
+    if frame.height:
+        ws.autofilter(0, 0, frame.height, max(0, frame.width - 1))
+
+
+def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
+    import xlsxwriter
+
+    pd = PackData(con, period_end)
+    published = pd.published_rows()
+    values = published.filter(pl.col("team").is_null()).drop("team", "worker")
+    by_team = published.filter(pl.col("team").is_not_null()).drop("worker")
+    ctx = ocg_context(con, period_end, with_charts=False)
+    dq = pl.DataFrame([{"kpi_id": r["kpi_id"], "title": r["title"], "status": r["dq"]["status"],
+                        "reasons": r["dq"]["reasons"]} for r in ctx["summary"]])
+    defs = pl.DataFrame([{**{k: v for k, v in d.items() if k != "decisions"},
+                          "decisions": " | ".join(d["decisions"])} for d in ctx["appendix"]])
+    path = Path(out_dir) / f"scorecard_{pd.period_end:%Y-%m}.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"constant_memory": False, "strings_to_numbers": False})
+        created = datetime(pd.period_end.year, pd.period_end.month, pd.period_end.day)
+        wb.set_properties({"title": f"Scorecard {pd.period_end:%B %Y}", "author": pd.authority.name,
+                           "comments": "Published workbook: counts below 5 suppressed as 'c'.", "created": created})
+        head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
+        dfmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        _sheet(wb, "Summary", pd.scorecard, head, dfmt)
+        _sheet(wb, "KPI values", values, head, dfmt)
+        _sheet(wb, "By team", by_team, head, dfmt)
+        _sheet(wb, "Data quality", dq, head, dfmt)
+        _sheet(wb, "Definitions", defs, head, dfmt)
+        wb.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
