@@ -93,10 +93,14 @@ def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, s
 
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: date) -> dict[Path, int]:
-    """Publishes the KPIs whose checks passed; blocked ones are listed in kpi_status.csv with the reason."""
+    """The analysts' tables. Every computed value is kept, with its data-quality status (dq_status:
+    published, or blocked by a critical check, reason in kpi_status.csv); the published packs leave
+    blocked values out."""
     status = kpi_status_frame(con, first, last)
-    blocked = status.filter(pl.col("status") == "blocked").select("kpi_id", "period_end")
-    values = kpi_values_frame(con, first, last).join(blocked, on=["kpi_id", "period_end"], how="anti")
+    values = (kpi_values_frame(con, first, last)
+              .join(status.select("kpi_id", "period_end", pl.col("status").alias("dq_status")),
+                    on=["kpi_id", "period_end"], how="left")
+              .with_columns(pl.col("dq_status").fill_null("not checked")))
     area_rows = values.filter(pl.col("team").is_null() & pl.col("worker").is_null()).drop("team", "worker")
     team_rows = values.filter(pl.col("team").is_not_null() | pl.col("worker").is_not_null())
     rejections = con.sql(

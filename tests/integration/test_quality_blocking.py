@@ -47,9 +47,13 @@ def test_affected_kpis_are_blocked_and_others_published(faulty_run):
     assert blocked == {"KPI03", "KPI04"}
     reasons = status.filter(pl.col("kpi_id") == "KPI03")["reasons"].item()
     assert "ssd_cin_assessments: assessment start on or before authorisation" in reasons
-    published = set(pl.read_csv(out / "kpi_values.csv")["kpi_id"])
-    assert "KPI03" not in published and "KPI04" not in published
-    assert {"KPI01", "KPI02", "KPI05", "KPI21"} <= published
+    # the analysts' table keeps every value, flagged; the published pack leaves the blocked ones out
+    values = pl.read_csv(out / "kpi_values.csv")
+    flags = dict(values.select("kpi_id", "dq_status").unique().iter_rows())
+    assert flags["KPI03"] == flags["KPI04"] == "blocked"
+    assert all(flags[k] == "published" for k in ("KPI01", "KPI02", "KPI05", "KPI21"))
+    pack = (out / "ocg_pack_2020-03.html").read_text()
+    assert "ssd_cin_assessments: assessment start on or before authorisation" in pack
 
 
 def test_asset_checks_record_error_severity(faulty_run):
@@ -90,6 +94,6 @@ def test_in_a_backfill_only_the_faulty_month_is_blocked(faulty_run, tmp_path):
     status = pl.read_csv(tmp_path / "kpi_status.csv")
     blocked = status.filter(pl.col("status") == "blocked").select("kpi_id", "period_end").rows()
     assert sorted(blocked) == [("KPI03", "2020-03-31"), ("KPI04", "2020-03-31")]
-    published = pl.read_csv(tmp_path / "kpi_values.csv")
-    assert published.filter((pl.col("kpi_id") == "KPI03") & (pl.col("period_end") == "2020-02-29")).height > 0
-    assert published.filter((pl.col("kpi_id") == "KPI03") & (pl.col("period_end") == "2020-03-31")).height == 0
+    values = pl.read_csv(tmp_path / "kpi_values.csv")
+    kpi03 = dict(values.filter(pl.col("kpi_id") == "KPI03").select("period_end", "dq_status").unique().iter_rows())
+    assert kpi03 == {"2020-02-29": "published", "2020-03-31": "blocked"}
