@@ -237,3 +237,10 @@ def test_column_types_are_checked():
     assert not any("typed as" in r for r in rules)
     wrong = typed.assign(cont_contact_date=["2020-03-02"])
     assert "cont_contact_date is typed as a date" in {f.rule for f in validate(wrong, suite)}
+
+
+def test_every_staged_table_has_a_suite():
+    from pipelines.lib.contract import contract
+    from pipelines.lib.quality.gx_runner import suites
+
+    assert set(contract()) <= set(suites())
