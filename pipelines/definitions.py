@@ -1,13 +1,15 @@
 """The Dagster definitions, assembled once; loaded by workspace.yaml and by `dg`.
 
 The asset graph reads like the data's path: raw_drops -> staged/<table> -> quality/input_checks -> kpi/<KPI>
--> outputs (tables, then packs).
+-> outputs (tables, then packs); beside the KPIs, the core data set: core/<case measure>, core/published_measures
+-> outputs/core_data_set.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.defs.core_data_set import core_case_measures, core_data_set_outputs, published_measures
 from pipelines.defs.ingest import raw_drops, staged_tables
 from pipelines.defs.jobs import ingest_job, monthly_contract_job
 from pipelines.defs.kpis import kpi_values
@@ -18,7 +20,8 @@ from pipelines.defs.resources import Warehouse
 from pipelines.defs.schedules import monthly_ocg_schedule
 from pipelines.defs.sensors import new_drop_sensor
 
-ASSETS = [raw_drops, staged_tables, input_checks, kpi_values, kpi_tables, packs]
+ASSETS = [raw_drops, staged_tables, input_checks, kpi_values, core_case_measures, published_measures, kpi_tables,
+          packs, core_data_set_outputs]
 
 
 def build_definitions(warehouse: Warehouse | None = None, loggers: dict | None = None) -> dg.Definitions:

@@ -88,3 +88,39 @@ def records(con: duckdb.DuckDBPyConnection, kpi_id: str, period_end: str, basis:
         con, "SELECT * FROM kpi_records WHERE kpi_id = $k AND period_end = $p AND basis = $b ORDER BY record_id",
         {"k": kpi_id, "p": date.fromisoformat(period_end), "b": basis},
     )
+
+
+# --- case measures of the core data set (sql/core/): the same engine, output tables core_values/core_records
+
+
+def run_measure(con: duckdb.DuckDBPyConnection, measure_id: str, first: str, last: str | None = None,
+                overrides: Mapping[str, Any] | None = None) -> None:
+    from pipelines.lib.measure_cards import measure
+
+    first_d = date.fromisoformat(first)
+    last_d = date.fromisoformat(last or first)
+    runnable = measure(measure_id).kpi_card
+    assert runnable is not None, f"{measure_id} is not a case measure"
+    prepare(con, first_d, last_d)
+    compute_kpi(con, runnable, first_d, last_d, {measure_id: dict(overrides or {})}, family="core")
+
+
+def measure_value(con: duckdb.DuckDBPyConnection, measure_id: str, period_end: str, basis: str, area: str = "all",
+                  team: str | None = None, worker: str | None = None) -> dict[str, Any]:
+    """The core_values row for one case measure, period, basis and area."""
+    found = db.dicts(
+        con,
+        "SELECT * FROM core_values WHERE kpi_id = $k AND period_end = $p AND basis = $b AND area = $a"
+        " AND team IS NOT DISTINCT FROM $t AND worker IS NOT DISTINCT FROM $w",
+        {"k": measure_id, "p": date.fromisoformat(period_end), "b": basis, "a": area, "t": team, "w": worker},
+    )
+    assert len(found) == 1, f"expected one core_values row, got {len(found)}"
+    return found[0]
+
+
+def measure_records(con: duckdb.DuckDBPyConnection, measure_id: str, period_end: str, basis: str
+                    ) -> list[dict[str, Any]]:
+    return db.dicts(
+        con, "SELECT * FROM core_records WHERE kpi_id = $k AND period_end = $p AND basis = $b ORDER BY record_id",
+        {"k": measure_id, "p": date.fromisoformat(period_end), "b": basis},
+    )

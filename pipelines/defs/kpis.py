@@ -145,18 +145,24 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
         record_status(con, first, last, status_rows)
 
 
-def record_status(con, first, last, rows: list[dict]) -> None:
-    """kpi_status: published or blocked, per KPI and month of the run (replaces the range's rows)."""
-    db.run(con, "CREATE TABLE IF NOT EXISTS kpi_status (kpi_id VARCHAR, period_end DATE, status VARCHAR, "
+STATUS_TABLES = ("kpi_status", "core_status")  # contract KPIs; case measures of the core data set
+
+
+def record_status(con, first, last, rows: list[dict], table: str = "kpi_status") -> None:
+    """kpi_status (or core_status): published or blocked, per KPI and month of the run (replaces the range's
+    rows)."""
+    if table not in STATUS_TABLES:  # a fixed name, never user input
+        raise ValueError(table)
+    db.run(con, f"CREATE TABLE IF NOT EXISTS {table} (kpi_id VARCHAR, period_end DATE, status VARCHAR, "
                 "reasons VARCHAR)")
     frame = pl.DataFrame(rows, schema={"kpi_id": pl.String(), "period_end": pl.Date(), "status": pl.String(),
                                        "reasons": pl.String()})
     con.register("run_status", frame.to_arrow())
     db.run(con, "BEGIN TRANSACTION")
     try:
-        db.run(con, "DELETE FROM kpi_status WHERE list_contains($ids, kpi_id) AND period_end BETWEEN $f AND $l",
+        db.run(con, f"DELETE FROM {table} WHERE list_contains($ids, kpi_id) AND period_end BETWEEN $f AND $l",
                {"ids": frame["kpi_id"].unique().to_list(), "f": first, "l": last})
-        db.run(con, "INSERT INTO kpi_status SELECT kpi_id, period_end, status, reasons FROM run_status")
+        db.run(con, f"INSERT INTO {table} SELECT kpi_id, period_end, status, reasons FROM run_status")
         db.run(con, "COMMIT")
     except Exception:
         db.run(con, "ROLLBACK")

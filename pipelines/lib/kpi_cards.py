@@ -16,7 +16,9 @@ import yaml
 from pipelines.lib.paths import KPI_CARD_DIR
 
 BASES = ("month", "quarter", "fytd", "r12", "r36", "snapshot")
-UNITS = ("percent", "days", "count", "ratio")
+UNITS = ("percent", "days", "count", "ratio", "rate_per_10000", "mean")
+# value = scale * sum(numerator) / sum(denominator); counts are sum(numerator)
+SCALES = {"percent": 100.0, "rate_per_10000": 10000.0}
 POLARITIES = ("high", "low", "target_band")
 REQUIRED = ("id", "title", "definition", "numerator", "denominator", "cohort", "headline_basis", "bases",
             "polarity", "unit", "source_tables")
@@ -38,8 +40,8 @@ class KpiCard:
 
     @property
     def scale(self) -> float:
-        """Percentages are published 0-100; days and ratios as they are."""
-        return 100.0 if self.unit == "percent" else 1.0
+        """Percentages are published 0-100, rates per 10,000 children; days, means and ratios as they are."""
+        return SCALES.get(self.unit, 1.0)
 
     @property
     def asset_name(self) -> str:
@@ -50,7 +52,8 @@ class CardError(ValueError):
     pass
 
 
-def _load(path: Path) -> KpiCard:
+def load_card(path: Path) -> KpiCard:
+    """One card (KPI or case measure of the core data set) with its SQL file beside it."""
     raw = yaml.safe_load(path.read_text())
     missing = [k for k in REQUIRED if k not in raw]
     if missing:
@@ -76,7 +79,7 @@ def _load(path: Path) -> KpiCard:
 
 @cache
 def load_cards(card_dir: Path = KPI_CARD_DIR) -> tuple[KpiCard, ...]:
-    cards = tuple(_load(p) for p in sorted(card_dir.glob("*.yaml")))
+    cards = tuple(load_card(p) for p in sorted(card_dir.glob("*.yaml")))
     ids = [c.id for c in cards]
     if len(set(ids)) != len(ids):
         raise CardError(f"{card_dir}: duplicate KPI ids {sorted(ids)}")

@@ -105,9 +105,16 @@ class KpiResult:
     record_rows: int
 
 
+# Output tables by family: the contract KPIs, and the case measures of the departmental core data set
+# (same cards, SQL contract and roll-up; kept apart so the contract pack and its checks see only the KPIs).
+OUTPUT_TABLES = {"kpi": ("kpi_values", "kpi_records"), "core": ("core_values", "core_records")}
+
+
 def compute_kpi(con: duckdb.DuckDBPyConnection, card: KpiCard, first_period_end: date, last_period_end: date,
-                overrides: Mapping[str, Mapping[str, Any]] | None = None) -> KpiResult:
-    """Compute one KPI for every month end in the range and replace its rows in the output tables."""
+                overrides: Mapping[str, Mapping[str, Any]] | None = None, family: str = "kpi") -> KpiResult:
+    """Compute one KPI (or case measure, family 'core') for every month end in the range and replace its rows
+    in the family's output tables."""
+    values_table, records_table = OUTPUT_TABLES[family]  # fixed names, never user input
     record_rows(con, card, card_parameters(card, overrides))
     agg_params = {"kpi_id": card.id, "scale": card.scale, "unit": card.unit, "bases": list(card.bases),
                   "definition_version": card.definition_version}
@@ -115,19 +122,20 @@ def compute_kpi(con: duckdb.DuckDBPyConnection, card: KpiCard, first_period_end:
     span = {"kpi_id": card.id, "first": first_period_end, "last": last_period_end}
     db.run(con, "BEGIN TRANSACTION")
     try:
-        db.run(con, "DELETE FROM kpi_values WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last", span)
-        db.run(con, "DELETE FROM kpi_records WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last", span)
-        db.run(con, "INSERT INTO kpi_values " + aggregate, bind(aggregate, agg_params, "sql/engine/kpi_aggregate.sql"))
+        for table in (values_table, records_table):
+            db.run(con, f"DELETE FROM {table} WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last", span)
+        db.run(con, f"INSERT INTO {values_table} " + aggregate,
+               bind(aggregate, agg_params, "sql/engine/kpi_aggregate.sql"))
         db.run(
             con,
-            "INSERT INTO kpi_records SELECT $kpi_id, period_end, basis, record_id, person_id, area, team, worker,"
+            f"INSERT INTO {records_table} SELECT $kpi_id, period_end, basis, record_id, person_id, area, team, worker,"
             " CASE WHEN excluded_reason IS NULL THEN numerator ELSE 0 END,"
             " CASE WHEN excluded_reason IS NULL THEN denominator ELSE 0 END,"
             " excluded_reason FROM kpi_rows WHERE list_contains($bases, basis)",
             {"kpi_id": card.id, "bases": list(card.bases)},
         )
         values_n = db.scalar(
-            con, "SELECT count(*) FROM kpi_values WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last",
+            con, f"SELECT count(*) FROM {values_table} WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last",
             span)
         records_n = db.scalar(con, "SELECT count(*) FROM kpi_rows")
         db.run(con, "COMMIT")

@@ -30,6 +30,15 @@ def ltla_to_utla() -> pl.DataFrame:
     return pl.read_csv(REFERENCE_DIR / "ltla_to_utla.csv")
 
 
+def population_0_17() -> pl.DataFrame:
+    """ONS mid-year estimates of children aged 0-17 by LA (DfE number la_code, ons_code, year = mid-year of the
+    estimate, population), from the DfE copy ons_mid-year_population_estimates_2012_to_2024.csv (local-authority
+    rows; 'x' cells for the pre-2019 Dorset/Poole/Bournemouth councils left out). Rates per 10,000 (CDS_KS03)."""
+    return pl.read_csv(REFERENCE_DIR / "population_0_17.csv",
+                       schema={"la_code": pl.String(), "ons_code": pl.String(), "year": pl.Int32(),
+                               "population": pl.Int64()})
+
+
 def normalise_postcode(expr: pl.Expr) -> pl.Expr:
     """'nn11aa', 'NN1  1AA' -> 'NN1 1AA' (outward code, one space, 3-character inward code)."""
     compact = expr.str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
@@ -92,8 +101,10 @@ def install_calendar(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def install_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """LA codes and the LTLA->UTLA lookup (small; replaced each time so edits to data/ take effect)."""
-    for name, frame in (("la_codes", la_codes()), ("ltla_to_utla", ltla_to_utla())):
+    """LA codes, the LTLA->UTLA lookup and the 0-17 population (small; replaced each time so edits to data/ take
+    effect)."""
+    for name, frame in (("la_codes", la_codes()), ("ltla_to_utla", ltla_to_utla()),
+                        ("population_0_17", population_0_17())):
         db.run(con, "DROP TABLE IF EXISTS " + name)
         con.from_arrow(frame.to_arrow()).create(name)
     install_calendar(con)

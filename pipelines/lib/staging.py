@@ -32,7 +32,12 @@ QUARANTINE_SCHEMA = {
     "drop_id": pl.String(), "source_file": pl.String(), "table_name": pl.String(), "source_row": pl.Int64(),
     "reason": pl.String(), "raw_json": pl.String(),
 }
+ISSUE_SCHEMA = {
+    "drop_id": pl.String(), "source_file": pl.String(), "table_name": pl.String(), "column_name": pl.String(),
+    "source_row": pl.Int64(), "severity": pl.String(), "reason": pl.String(), "format": pl.String(),
+}
 SUPPORTED = (".csv", ".parquet")
+LOCAL_FEEDS = "local_feeds"  # several files with exactly its header are staged together, whatever their names
 
 
 @dataclass
@@ -171,27 +176,38 @@ def _pseudonym_map(values: pl.Series, key: bytes) -> dict[str, str]:
 
 def type_table(raw: pl.DataFrame, table: Table, key: bytes, drop: Drop, source_file: str, la_code: str
                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Return (staged rows, rejected cells, quarantined rows) for one delivered table."""
+    """Return (staged rows, rejected cells, quarantined rows) for one delivered table.
+
+    A frame from a statutory-return adapter (or several local-feed files) carries its own source_row and
+    source_file per row: they are kept, so rejections and checks name the return's file and row.
+    """
+    carried = "source_row" in raw.columns and "source_file" in raw.columns
     rejections: list[pl.DataFrame] = []
     for col in table.columns:
         if col not in raw.columns:
             raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(col))
             rejections.append(pl.DataFrame([{
                 "column_name": col, "source_row": None, "value": None,
-                "reason": "column missing from the file; every value treated as blank",
-            }], schema={k: REJECTION_SCHEMA[k] for k in CELL_COLUMNS}))
-    raw = raw.select(list(table.columns)).with_row_index("source_row", offset=1).with_columns(
-        pl.col("source_row").cast(pl.Int64)
-    )
+                "reason": "column missing from the file; every value treated as blank", "source_file": source_file,
+            }], schema={**{k: REJECTION_SCHEMA[k] for k in CELL_COLUMNS}, "source_file": pl.String()}))
+    if carried:
+        # _ord orders rows across files ("the first" of duplicates); source_row is the row within its file
+        raw = raw.select(*table.columns, pl.col("source_row").cast(pl.Int64), pl.col("source_file").cast(pl.String)
+                         ).with_row_index("_ord").with_columns(pl.col("_ord").cast(pl.Int64))
+    else:
+        raw = raw.select(list(table.columns)).with_row_index("source_row", offset=1).with_columns(
+            pl.col("source_row").cast(pl.Int64)
+        ).with_columns(pl.col("source_row").alias("_ord"), pl.lit(source_file).alias("source_file"))
     for col, typ in table.columns.items():
         why = reject_reason(col, typ)
         if why is None:
             continue
-        bad = raw.select("source_row", pl.col(col).alias("value"), why.alias("reason")).filter(
+        bad = raw.select("source_row", pl.col(col).alias("value"), why.alias("reason"), "source_file").filter(
             pl.col("reason").is_not_null())
         if bad.height:
             rejections.append(bad.with_columns(pl.lit(col).alias("column_name")))
-    typed = raw.select("source_row", *[typed_expr(c, t).alias(c) for c, t in table.columns.items()])
+    typed = raw.select("_ord", "source_row", "source_file",
+                       *[typed_expr(c, t).alias(c) for c, t in table.columns.items()])
     for col in table.person_columns:
         mapping = _pseudonym_map(typed[col], key)
         typed = typed.with_columns(pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String))
@@ -200,42 +216,47 @@ def type_table(raw: pl.DataFrame, table: Table, key: bytes, drop: Drop, source_f
 
     # Row-level quarantine: no key; exact duplicate of an earlier row; same key as an earlier row.
     content = [c for c in table.columns]
-    typed = typed.with_columns(
-        _first_same=pl.col("source_row").min().over(content),
-    )
+
+    def first_of(cols: list[str], name: str) -> list[pl.Expr]:
+        return [pl.col("_ord").min().over(cols).alias(f"_{name}_ord"),
+                pl.col("source_row").sort_by("_ord").first().over(cols).alias(f"_{name}_row"),
+                pl.col("source_file").sort_by("_ord").first().over(cols).alias(f"_{name}_file")]
+
+    def row_ref(name: str) -> pl.Expr:
+        # "row 3", or "row 3 of other.csv" when the first is in another file (several files in one table)
+        return pl.col(f"_{name}_row").cast(pl.String) + pl.when(pl.col(f"_{name}_file") != pl.col("source_file")).then(
+            pl.lit(" of ") + pl.col(f"_{name}_file")).otherwise(pl.lit(""))
+
+    typed = typed.with_columns(first_of(content, "same"))
     key_cols = list(table.key)
     if key_cols:
         typed = typed.with_columns(
-            _key_missing=pl.all_horizontal(pl.col(k).is_null() for k in key_cols),
-            _first_key=pl.col("source_row").min().over(key_cols),
-        )
+            pl.all_horizontal(pl.col(k).is_null() for k in key_cols).alias("_key_missing"), *first_of(key_cols, "key"))
     else:
-        typed = typed.with_columns(_key_missing=pl.lit(False), _first_key=pl.col("source_row"))
+        typed = typed.with_columns(_key_missing=pl.lit(False), _key_ord=pl.col("_ord"), _key_row=pl.col("source_row"),
+                                   _key_file=pl.col("source_file"))
     reason = (
         pl.when(pl.col("_key_missing"))
         .then(pl.lit(f"no value in key column(s) {', '.join(key_cols)}"))
-        .when(pl.col("_first_same") < pl.col("source_row"))
-        .then(pl.lit("exact duplicate of row ") + pl.col("_first_same").cast(pl.String))
-        .when(pl.col("_first_key") < pl.col("source_row"))
-        .then(pl.lit(f"duplicate {', '.join(key_cols)} (row ") + pl.col("_first_key").cast(pl.String)
-              + pl.lit(" kept)"))
+        .when(pl.col("_same_ord") < pl.col("_ord"))
+        .then(pl.lit("exact duplicate of row ") + row_ref("same"))
+        .when(pl.col("_key_ord") < pl.col("_ord"))
+        .then(pl.lit(f"duplicate {', '.join(key_cols)} (row ") + row_ref("key") + pl.lit(" kept)"))
     )
     typed = typed.with_columns(_reason=reason)
-    quarantined_rows = typed.filter(pl.col("_reason").is_not_null()).select("source_row", "_reason")
+    quarantined_rows = typed.filter(pl.col("_reason").is_not_null()).select("_ord", "_reason")
     quarantine = (
-        quarantined_rows.join(raw, on="source_row", how="left")
-        .select("source_row", pl.col("_reason").alias("reason"),
+        quarantined_rows.join(raw, on="_ord", how="left")
+        .select("source_row", "source_file", pl.col("_reason").alias("reason"),
                 pl.struct(content).struct.json_encode().alias("raw_json"))
     )
-    staged = typed.filter(pl.col("_reason").is_null()).select(*table.columns, "source_row")
-    lineage = {"la_code": la_code, "drop_id": drop.drop_id, "extract_date": drop.extract_date,
-               "source_file": source_file}
+    staged = typed.filter(pl.col("_reason").is_null()).select(*table.columns, "source_row", "source_file")
+    lineage = {"la_code": la_code, "drop_id": drop.drop_id, "extract_date": drop.extract_date}
     staged = staged.with_columns(*[pl.lit(v).alias(k) for k, v in lineage.items() if k not in table.columns]).select(
         list(table.polars_schema(lineage=True))).cast(table.polars_schema(lineage=True))
-    stamp = [pl.lit(drop.drop_id).alias("drop_id"), pl.lit(source_file).alias("source_file"),
-             pl.lit(table.name).alias("table_name")]
+    stamp = [pl.lit(drop.drop_id).alias("drop_id"), pl.lit(table.name).alias("table_name")]
     cells = (pl.concat(rejections, how="diagonal") if rejections
-             else pl.DataFrame(schema={k: REJECTION_SCHEMA[k] for k in CELL_COLUMNS}))
+             else pl.DataFrame(schema={**{k: REJECTION_SCHEMA[k] for k in CELL_COLUMNS}, "source_file": pl.String()}))
     cells = cells.with_columns(stamp).select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA)
     quarantine = quarantine.with_columns(stamp).select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA)
     return staged, cells, quarantine
@@ -247,7 +268,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in contract().values():
         if table.name not in existing:
             con.from_arrow(table.empty_frame(lineage=True).to_arrow()).create("staged." + table.name)
-    for name, schema in (("rejections", REJECTION_SCHEMA), ("quarantine", QUARANTINE_SCHEMA)):
+    for name, schema in (("rejections", REJECTION_SCHEMA), ("quarantine", QUARANTINE_SCHEMA),
+                         ("return_issues", ISSUE_SCHEMA)):
         if name not in existing:
             con.from_arrow(pl.DataFrame(schema=schema).to_arrow()).create("staged." + name)
     if "drops" not in existing:
@@ -260,23 +282,122 @@ def staged_drop_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in db.rows(con, "SELECT drop_id FROM staged.drops")}
 
 
-def _find_files(drop: Drop) -> tuple[dict[str, Path], list[str]]:
+@dataclass
+class DropFiles:
+    tables: dict[str, Path] = field(default_factory=dict)       # contract table -> its file (named after it)
+    returns: dict[str, tuple] = field(default_factory=dict)      # return format -> (adapter, its files)
+    local_feeds: list[Path] = field(default_factory=list)        # other CSVs with exactly the local_feeds header
+    messages: list[str] = field(default_factory=list)
+
+
+def _find_files(drop: Drop) -> DropFiles:
+    """Contract tables by file name; other CSV, XML and Excel files by content (statutory returns, local feeds)."""
+    from pipelines.lib.returns import RETURN_SUFFIXES, recognise
+
     names = contract()
-    found: dict[str, Path] = {}
-    messages = []
+    out = DropFiles()
+    feed_header = set(names[LOCAL_FEEDS].columns) if LOCAL_FEEDS in names else None
     for f in drop.files:
         path = drop.path / f["name"]
         stem, suffix = path.stem.lower(), path.suffix.lower()
-        if suffix not in SUPPORTED:
-            messages.append(f"{f['name']}: not a CSV or Parquet file; kept in the archive, not staged")
-        elif stem not in names:
-            messages.append(f"{f['name']}: no contract table named {stem!r}; kept in the archive, not staged")
-        elif stem in found:
-            messages.append(f"{f['name']}: table {stem} delivered twice (also {found[stem].name}); "
-                            f"{found[stem].name} is staged")
+        if stem in names and suffix in SUPPORTED:
+            if stem in out.tables:
+                out.messages.append(f"{f['name']}: table {stem} delivered twice (also {out.tables[stem].name}); "
+                                    f"{out.tables[stem].name} is staged")
+            else:
+                out.tables[stem] = path
+        elif suffix == ".csv" and feed_header is not None and _csv_header(path) == feed_header:
+            out.local_feeds.append(path)
+        elif suffix in RETURN_SUFFIXES:
+            adapter = recognise(path)
+            if adapter is None:
+                # the wording is pinned by tests; returns.adapt_drop's refusal lists what was expected
+                out.messages.append(f"{f['name']}: no contract table named {stem!r}; kept in the archive, not staged")
+            else:
+                out.returns.setdefault(adapter.name, (adapter, []))[1].append(path)
+        elif suffix not in SUPPORTED:
+            out.messages.append(f"{f['name']}: not a CSV or Parquet file; kept in the archive, not staged")
         else:
-            found[stem] = path
-    return found, messages
+            out.messages.append(f"{f['name']}: no contract table named {stem!r}; kept in the archive, not staged")
+    return out
+
+
+def _csv_header(path: Path) -> set[str] | None:
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(65536).decode("utf-8-sig")
+        return set(_header_names(next(csv.reader(io.StringIO(first)))))
+    except (OSError, UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+
+
+def _derive_ids(frame: pl.DataFrame, columns: list[str], key: bytes) -> pl.DataFrame:
+    """Ids an adapter built as '<person id>|<suffix>': the person part becomes its pseudonym."""
+    from pipelines.lib.returns.base import DERIVED_ID_SEPARATOR
+
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        mapping = {}
+        for v in frame[col].drop_nulls().unique().to_list():
+            person, sep, rest = v.rpartition(DERIVED_ID_SEPARATOR)
+            mapping[v] = (f"{pseudonym(key, person.strip().upper())}-{rest}" if sep
+                          else pseudonym(key, v.strip().upper()))
+        frame = frame.with_columns(pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String))
+    return frame
+
+
+@dataclass
+class _Returns:
+    frames: dict[str, list[tuple[str, pl.DataFrame]]] = field(default_factory=dict)  # table -> [(format, frame)]
+    issues: list[dict] = field(default_factory=list)
+    rejections: list[dict] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+def _adapt_returns(drop: Drop, found: DropFiles, key: bytes) -> _Returns:
+    """Every statutory return of the drop through its adapter; issues become rejections, messages, issue rows."""
+    out = _Returns()
+    names = contract()
+    for fmt, (adapter, paths) in found.returns.items():
+        try:
+            adapted = adapter.adapt(paths)
+        except Exception as exc:  # noqa: BLE001 - a return that cannot be adapted is recorded, never a crash
+            for p in paths:
+                reason = f"{p.name}: could not be adapted as {fmt} ({type(exc).__name__}); not staged"
+                out.messages.append(reason)
+                out.rejections.append({"drop_id": drop.drop_id, "source_file": p.name, "table_name": fmt,
+                                       "column_name": None, "source_row": None, "value": None, "reason": reason})
+            continue
+        for i in adapted.issues:
+            where = "".join([f" row {i.row}" if i.row is not None else "", f", column {i.column}" if i.column else ""])
+            out.issues.append({"drop_id": drop.drop_id, "source_file": i.file, "table_name": i.table,
+                               "column_name": i.column, "source_row": i.row, "severity": i.severity,
+                               "reason": i.message, "format": fmt})
+            if i.severity == "error":
+                out.rejections.append({"drop_id": drop.drop_id, "source_file": i.file, "table_name": i.table,
+                                       "column_name": i.column, "source_row": i.row, "value": None,
+                                       "reason": f"{fmt} {i.table}: {i.message}"})
+            if i.severity != "error" or i.row is None:
+                out.messages.append(f"{i.file}: {fmt} {i.table}{where}: {i.message}")
+        for table, frame in adapted.tables.items():
+            if table not in names:
+                out.messages.append(f"{', '.join(adapted.files)}: {fmt} gave a table {table!r} that is not in the "
+                                    "contract; not staged")
+                continue
+            frame = _derive_ids(frame, adapted.derived_ids.get(table, []), key)
+            out.frames.setdefault(table, []).append((fmt, frame))
+    return out
+
+
+def _local_feed_frame(paths: list[Path]) -> pl.DataFrame:
+    """Several local-feed files as one frame, each row keeping its file and row."""
+    frames = []
+    for p in paths:
+        raw = read_raw(p, LOCAL_FEEDS)
+        frames.append(raw.with_row_index("source_row", offset=1).with_columns(
+            pl.col("source_row").cast(pl.Int64), pl.lit(p.name).alias("source_file")))
+    return pl.concat(frames, how="diagonal")
 
 
 def _header_notes(path: Path, table: Table, raw: pl.DataFrame) -> list[str]:
@@ -300,18 +421,74 @@ def _header_notes(path: Path, table: Table, raw: pl.DataFrame) -> list[str]:
 
 
 def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: str) -> StageSummary:
-    """Stage one archived drop (a no-op when it is already staged)."""
+    """Stage one archived drop (a no-op when it is already staged).
+
+    Files named after a contract table are staged as they are. Other CSV, XML and Excel files go through the
+    statutory-return adapters (pipelines/lib/returns); when a drop has both an SSD table and a return that fills
+    the same table, the SSD table wins (unless it has a header and no rows) and a message says so. CSVs whose
+    header is exactly the local_feeds columns are staged together as local_feeds.
+    """
     ensure_schema(con)
     if drop.drop_id in staged_drop_ids(con):
         return StageSummary(drop.drop_id, "already staged")
-    files, messages = _find_files(drop)
-    summary = StageSummary(drop.drop_id, "staged", messages=messages)
+    found = _find_files(drop)
+    files = found.tables
+    summary = StageSummary(drop.drop_id, "staged", messages=found.messages)
+    returns = _adapt_returns(drop, found, key) if found.returns else _Returns()
+    summary.messages.extend(returns.messages)
     prepared = []
-    file_rejections = []
+    file_rejections = list(returns.rejections)
     for table in contract().values():
         path = files.get(table.name)
-        if path is None:
+        carried: pl.DataFrame | None = None
+        carried_from = ""
+        if table.name == LOCAL_FEEDS and found.local_feeds:
+            feed_paths = ([path] if path is not None else []) + found.local_feeds
+            path = None
+            try:
+                carried = _local_feed_frame(feed_paths)
+                carried_from = ", ".join(p.name for p in feed_paths)
+            except FileReadError as exc:
+                reason = str(exc)
+                file_rejections.append({"drop_id": drop.drop_id, "source_file": reason.split(": ", 1)[0],
+                                        "table_name": table.name, "column_name": None, "source_row": None,
+                                        "value": None, "reason": reason})
+                summary.messages.append(reason)
+                summary.tables.append(TableSummary(table.name, ", ".join(p.name for p in feed_paths)))
+                continue
+        elif table.name in returns.frames:
+            parts = returns.frames[table.name]
+            formats = " and ".join(dict.fromkeys(fmt for fmt, _ in parts))
+            carried = pl.concat([f for _, f in parts], how="diagonal").drop("source_location", strict=False)
+            carried_from = ", ".join(dict.fromkeys(carried["source_file"].drop_nulls().to_list()))
+            if len(parts) > 1:
+                summary.messages.append(f"{carried_from}: table {table.name} from {formats} combined; a record in "
+                                        "both is kept from the first")
+            if path is not None:
+                if _has_rows(path):
+                    summary.messages.append(f"{path.name}: table {table.name} is staged from this SSD file; the "
+                                            f"{formats} rows for it are not staged (the SSD table wins)")
+                    carried = None
+                else:
+                    summary.messages.append(f"{path.name}: table {table.name} has a header but no data rows; the "
+                                            f"{formats} rows for it are staged instead")
+                    path = None
+        if path is None and carried is None:
             summary.tables.append(TableSummary(table.name, None))
+            continue
+        if carried is not None:
+            try:
+                staged, cells, quarantine = type_table(carried, table, key, drop, carried_from, la_code)
+            except Exception as exc:  # noqa: BLE001 - recorded, never a crash
+                reason = f"{carried_from}: table {table.name} not staged: staging failed ({type(exc).__name__})"
+                file_rejections.append({"drop_id": drop.drop_id, "source_file": carried_from, "table_name": table.name,
+                                        "column_name": None, "source_row": None, "value": None, "reason": reason})
+                summary.messages.append(reason)
+                summary.tables.append(TableSummary(table.name, carried_from))
+                continue
+            prepared.append((table, staged, cells, quarantine))
+            summary.tables.append(TableSummary(table.name, carried_from, carried.height, staged.height,
+                                               quarantine.height, cells.height))
             continue
         try:
             raw = read_raw(path, table.name)
@@ -341,6 +518,9 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         if file_rejections:
             con.from_arrow(pl.DataFrame(file_rejections, schema=REJECTION_SCHEMA).to_arrow()
                            ).insert_into("staged.rejections")
+        if returns.issues:
+            con.from_arrow(pl.DataFrame(returns.issues, schema=ISSUE_SCHEMA).to_arrow()
+                           ).insert_into("staged.return_issues")
         db.run(con, "INSERT INTO staged.drops VALUES ($drop_id, $extract_date, $la_code, $revision, $manifest)", {
             "drop_id": drop.drop_id, "extract_date": drop.extract_date, "la_code": la_code,
             "revision": drop.revision, "manifest": json.dumps(list(drop.files)),
@@ -351,6 +531,14 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         db.run(con, "ROLLBACK")
         raise
     return summary
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether an SSD file holds any data row (a header-only file yields to a return that fills the table)."""
+    try:
+        return read_raw(path).height > 0
+    except Exception:  # noqa: BLE001 - an unreadable file is refused by the normal route, which reports it
+        return True
 
 
 def current_drop_id(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -29,3 +29,7 @@ CREATE TABLE IF NOT EXISTS kpi_records (
     denominator DOUBLE,
     excluded_reason VARCHAR
 );
+
+-- The case measures of the departmental core data set: same shape, kept apart from the contract KPIs.
+CREATE TABLE IF NOT EXISTS core_values AS SELECT * FROM kpi_values LIMIT 0;
+CREATE TABLE IF NOT EXISTS core_records AS SELECT * FROM kpi_records LIMIT 0;

@@ -163,6 +163,9 @@ def _region_of(la_code: str) -> str | None:
     return hit["region"][0] if hit.height else None
 
 
+region_of = _region_of  # public: the region (la_codes.csv) an LA is compared with (used by core published measures)
+
+
 def comparators(measure: str, la_code: str, year: int, polarity: str | None = None,
                 source: str | None = None) -> dict:
     """Comparators for one DfE measure, LA and published year (time_period as in benchmark_values).

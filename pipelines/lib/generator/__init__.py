@@ -8,7 +8,8 @@ writes ``landing/YYYY-MM-DD/<table>.csv`` for every table of the extract contrac
 The same arguments always give byte-identical files.
 
 Modules: ``model`` simulates the children and their histories (the true record), ``workforce`` the teams,
-workers and allocations, ``corporate`` the non-SSD tables, ``drops`` cuts and writes each extract
+workers and allocations, ``corporate`` the non-SSD tables, ``local_feeds`` the figures services supply for
+the core data set (one row per local-feed measure card and month or term), ``drops`` cuts and writes each extract
 (late entries, corrections, optional faults). Codes and calibration knobs are in ``params``.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from . import corporate
+from . import corporate, local_feeds
 from . import drops as writer
 from . import params as P
 from .calendar import add_months, month_end
@@ -66,8 +67,13 @@ def generate(
     end: dt.date = dt.date(2025, 3, 31),
     drops: list[dt.date] | None = None,
     dirty: float = 0.0,
+    returns_903: bool = False,
 ) -> list[Path]:
-    """Write one folder of CSV files per extract date; returns the folders written (in date order)."""
+    """Write one folder of CSV files per extract date; returns the folders written (in date order).
+
+    With ``returns_903`` a drop dated 31 March also holds the SSDA903 CSV set of every collection year
+    completed by then (returns_903.py); the SSD files are the same either way.
+    """
     if not 0.0 <= dirty <= 1.0:
         raise ValueError("dirty must be between 0 and 1")
     scale = parse_size(size)
@@ -94,6 +100,7 @@ def generate(
         "budget_monitoring": corporate.budget(sim, first_month),
         "information_governance_incidents": corporate.ig_incidents(sim),
         "area_lookup": [(row, 0) for row in corporate.area_rows()],
+        "local_feeds": local_feeds.rows(sim, first_month),
     }
     _people(sim)
 
@@ -123,6 +130,10 @@ def generate(
             df = writer.cut(frames[name], name, spec, dd.toordinal())
             df = writer.render(df, name, spec, int(seed), dirty)
             writer.write(df, folder / f"{name}.csv")
+        if returns_903 and (dd.month, dd.day) == (3, 31):
+            from .returns_903 import write_returns
+
+            write_returns(folder, frames, contract, int(seed), start, dd)
         written.append(folder)
     return written
 

@@ -330,5 +330,50 @@ BAD_CODES = {
     "pers_sex": ("X", "0"),
     "miss_missing_episode_type": ("AWOL",),
     "clah_health_check_type": ("HEALTHY", "EYE"),
+    "measure_id": ("CDS_ED1", "CDS_XX99"),
 }
 DEFAULT_BAD_CODES = ("XX", "UNKNOWN", "??")
+
+# ---- local feeds (core data set figures a service supplies; generator/local_feeds.py) -----------------
+# Per local-feed measure card: counts give `level` (per month or term, default size, 2019/20) and scale with
+# the size; percentages give a `denominator` (scaled) and a `rate` (0-1). `trend` is the change per year
+# (relative for counts, points/100 for rates), `noise` the period-to-period spread (relative, or of the
+# rate), `season` month factors (1 = January), `covid` whether lockdowns cut the activity. `supply` is what
+# the service sends: "value" (counts, or a percentage alone), "counts" (numerator and denominator, value
+# left blank), "both" (all three, the value rounded to 1 decimal place).
+_OUTDOOR_SEASON = {1: 0.5, 2: 0.75, 3: 0.95, 4: 0.8, 5: 1.35, 6: 1.6, 7: 1.3, 8: 0.3, 9: 1.05, 10: 1.05,
+                   11: 0.75, 12: 0.4}
+_YOUTH_SEASON = {1: 0.95, 2: 0.95, 3: 1.0, 4: 0.9, 5: 1.0, 6: 1.0, 7: 1.1, 8: 1.25, 9: 0.95, 10: 1.0,
+                 11: 1.0, 12: 0.8}
+LOCAL_FEED_COVID = {(2020, 4): 0.05, (2020, 5): 0.05, (2020, 6): 0.1, (2020, 7): 0.3, (2020, 8): 0.3,
+                    (2020, 9): 0.4, (2020, 10): 0.4, (2020, 11): 0.2, (2020, 12): 0.35, (2021, 1): 0.1,
+                    (2021, 2): 0.1, (2021, 3): 0.3, (2021, 4): 0.6, (2021, 5): 0.75, (2021, 6): 0.85}
+LOCAL_FEEDS: dict[str, dict] = {
+    "CDS_FP01": {"level": 2300, "trend": 0.02, "noise": 0.08, "season": _OUTDOOR_SEASON, "covid": True,
+                 "supply": "value", "note": "Outdoor Education Service bookings system (participants in the month)"},
+    "CDS_FP02": {"level": 1850, "trend": -0.01, "noise": 0.05, "season": _YOUTH_SEASON, "covid": True,
+                 "supply": "value", "note": "Young People's Service attendance register (individuals in the month)"},
+    "CDS_KS10": {"level": 1.3, "trend": -0.06, "noise": 0.0, "supply": "value",
+                 "note": "Youth Justice Service case management system (custodial sentences by month)"},
+    "CDS_FP17": {"denominator": 8100, "rate": 0.76, "trend": 0.004, "noise": 0.012, "supply": "counts",
+                 "note": "Family hub registration system (0-4s in IDACI 30% most deprived LSOAs)"},
+    "CDS_ED01": {"denominator": 640, "rate": 0.91, "trend": 0.01, "noise": 0.025, "supply": "counts",
+                 "note": "Virtual School ePEP system (PEPs reviewed in the term)"},
+    "CDS_ED08": {"level": 5, "trend": -0.05, "noise": 0.0, "walk": True, "supply": "value",
+                 "note": "Ofsted management information, state-funded primary schools"},
+    "CDS_ED09": {"level": 2, "trend": -0.05, "noise": 0.0, "walk": True, "supply": "value",
+                 "note": "Ofsted management information, state-funded secondary and all-through schools"},
+    "CDS_ED17": {"denominator": 1300, "rate": 0.72, "trend": 0.008, "noise": 0.02, "supply": "counts",
+                 "note": "Early years funding team (termly headcount against the DWP eligibility list)"},
+    "CDS_ED18": {"denominator": 310, "rate": 0.93, "trend": 0.005, "noise": 0.01, "supply": "value",
+                 "note": "Ofsted childcare providers and inspections data (PVI settings)"},
+    "CDS_ED19": {"denominator": 60, "rate": 0.9, "trend": 0.004, "noise": 0.015, "supply": "both",
+                 "note": "Ofsted school inspection data (school-led early years provision)"},
+}
+# a local-feed card with no entry above (added later) still gets plausible rows
+LOCAL_FEED_DEFAULT_COUNT = {"level": 100, "trend": 0.0, "noise": 0.1, "supply": "value",
+                            "note": "Service management information"}
+LOCAL_FEED_DEFAULT_PERCENT = {"denominator": 500, "rate": 0.7, "trend": 0.0, "noise": 0.02, "supply": "counts",
+                              "note": "Service management information"}
+TERM_END_MONTHS = (12, 3, 7)  # autumn, spring, summer terms, dated by the month end of the month they end in
+ANNUAL_END_MONTH = 8          # annual figures cover the academic year (to 31 August)

@@ -45,9 +45,28 @@ def _sheet(wb, name: str, frame: pl.DataFrame, fmt_head, fmt_date) -> None:
         ws.autofilter(0, 0, frame.height, max(0, frame.width - 1))
 
 
-def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
+def write_sheets(path: Path, properties: dict[str, str], as_at: date, sheets: dict[str, pl.DataFrame]) -> None:
+    """One workbook, written whole and renamed into place; fixed properties so re-runs are byte-identical."""
     import xlsxwriter
 
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, {"constant_memory": False, "strings_to_numbers": False})
+        wb.set_properties({**properties, "created": datetime(as_at.year, as_at.month, as_at.day)})
+        head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
+        dfmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        for name, frame in sheets.items():
+            _sheet(wb, name, frame, head, dfmt)
+        wb.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
     pd = PackData(con, period_end)
     published = pd.published_rows()
     values = published.filter(pl.col("team").is_null()).drop("team", "worker")
@@ -58,24 +77,8 @@ def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Pa
     defs = pl.DataFrame([{**{k: v for k, v in d.items() if k != "decisions"},
                           "decisions": " | ".join(d["decisions"])} for d in ctx["appendix"]])
     path = Path(out_dir) / f"scorecard_{pd.period_end:%Y-%m}.xlsx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"constant_memory": False, "strings_to_numbers": False})
-        created = datetime(pd.period_end.year, pd.period_end.month, pd.period_end.day)
-        wb.set_properties({"title": f"Scorecard {pd.period_end:%B %Y}", "author": pd.authority.name,
-                           "comments": "Published workbook: counts below 5 suppressed as 'c'.", "created": created})
-        head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
-        dfmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-        _sheet(wb, "Summary", pd.scorecard, head, dfmt)
-        _sheet(wb, "KPI values", values, head, dfmt)
-        _sheet(wb, "By team", by_team, head, dfmt)
-        _sheet(wb, "Data quality", dq, head, dfmt)
-        _sheet(wb, "Definitions", defs, head, dfmt)
-        wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_sheets(path, {"title": f"Scorecard {pd.period_end:%B %Y}", "author": pd.authority.name,
+                        "comments": "Published workbook: counts below 5 suppressed as 'c'."}, pd.period_end,
+                 {"Summary": pd.scorecard, "KPI values": values, "By team": by_team, "Data quality": dq,
+                  "Definitions": defs})
     return path

@@ -1,7 +1,9 @@
 """Cross-row and cross-table invariants in SQL (sql/checks/*.sql): cheaper in DuckDB than in GX.
 
 Every check returns rows of (source_file, source_row, table_name, column_name, rule, severity, detail, kpi_id)
-and takes bound parameters only ($drop_id, $period_start, $period_end; the row-count band also $low, $high).
+and takes bound parameters only ($drop_id, $period_start, $period_end; the row-count band also $low, $high;
+the local-feed checks also the measure cards as lists, $feed_measures, $percent_measures, ... - see
+pipelines/lib/core/local_feeds.feed_parameters).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
 CHECK_DIR = SQL_DIR / "checks"
 ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
               "s47_before_icpc", "dob_before_events", "events_after_extract", "rec_code_for_year")
+# local_feeds rows against the measure cards with a feed: block (pipelines/lib/core/local_feeds.py)
+FEED_CHECKS = ("local_feed_unknown_measure", "local_feed_numerator_above_denominator",
+               "local_feed_value_inconsistent", "local_feed_percent_range", "local_feed_negative_count",
+               "local_feed_period_not_month_end", "local_feed_no_figure", "local_feed_expected_range")
 BAND = (0.8, 1.25)
 COLUMNS = ("source_file", "source_row", "table_name", "column_name", "rule", "severity", "detail", "kpi_id")
 
@@ -79,8 +85,23 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
             rows += _query(con, name, params)
         _fill_counts(con)
         rows += _query(con, "row_count_band", {"drop_id": drop_id, "low": band[0], "high": band[1]})
+        rows += run_local_feed_checks(con, drop_id, period_start, period_end)
     if kpi_ids:
         rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids)
+    return rows
+
+
+def run_local_feed_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date
+                          ) -> list[dict]:
+    """The local_feeds checks: the measure ids and kinds a feed may carry are bound from the measure cards."""
+    from pipelines.lib.core.local_feeds import feed_parameters  # the cards load only when feeds are checked
+
+    if not _exists(con, "staged", "local_feeds"):
+        return []
+    params = {"drop_id": drop_id, "period_start": period_start, "period_end": period_end} | feed_parameters()
+    rows: list[dict] = []
+    for name in FEED_CHECKS:
+        rows += _query(con, name, params)
     return rows
 
 

@@ -1,0 +1,118 @@
+"""Measure cards of the departmental core data set (../shared/spec/core-data-set.md), in sql/core/.
+
+One YAML card per measure, in the KPI cards' format (id, title, definition, polarity, unit, benchmark ...)
+plus `commitment` (the strategy heading it sits under) and `source`, which says where its values come from:
+
+  case        computed by the KPI engine from the extract contract: the card is a full KPI card (numerator,
+              denominator, cohort, bases, source_tables, parameters, decisions) with its SQL file beside it
+              (sql/core/CDS_xxnn_name.sql); values land in core_values / core_records.
+  kpi         the same as a contract KPI: `kpis: [KPInn, ...]` points at it instead of computing it twice.
+  published   taken from a DfE/ONS open-data file (`published:` block: file, filters, value and count columns).
+  local_feed  a figure a service supplies in a local-feed CSV (`feed:` block: family, frequency).
+
+Adding a measure means adding a card (and, for a case measure, its SQL file and a test); no Python changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.lib.kpi_cards import POLARITIES, UNITS, CardError, KpiCard, load_card, load_cards
+from pipelines.lib.paths import SQL_DIR
+
+CORE_DIR = SQL_DIR / "core"
+
+COMMITMENTS = {
+    "families_prosper": "Families prosper and achieve their potential",
+    "kept_safe": "Children are kept safe from harm",
+    "education": "Education: children are kept safe and go to good schools",
+}
+SOURCES = ("case", "kpi", "published", "local_feed")
+REQUIRED = ("id", "title", "commitment", "source", "definition", "polarity", "unit")
+
+
+@dataclass(frozen=True)
+class MeasureCard:
+    id: str
+    title: str
+    commitment: str
+    source: str
+    definition: str
+    polarity: str
+    unit: str
+    card_path: Path
+    kpi_card: KpiCard | None = None          # case measures: the runnable card (SQL beside it)
+    kpis: tuple[str, ...] = ()               # kpi measures: the contract KPIs it is
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def commitment_title(self) -> str:
+        return COMMITMENTS[self.commitment]
+
+    @property
+    def published(self) -> dict[str, Any] | None:
+        return self.raw.get("published")
+
+    @property
+    def feed(self) -> dict[str, Any] | None:
+        return self.raw.get("feed")
+
+
+def load_measure(path: Path) -> MeasureCard:
+    raw = yaml.safe_load(path.read_text())
+    missing = [k for k in REQUIRED if k not in raw]
+    if missing:
+        raise CardError(f"{path}: missing {', '.join(missing)}")
+    if raw["commitment"] not in COMMITMENTS:
+        raise CardError(f"{path}: commitment {raw['commitment']!r} not in {sorted(COMMITMENTS)}")
+    if raw["source"] not in SOURCES:
+        raise CardError(f"{path}: source {raw['source']!r} not in {SOURCES}")
+    if raw["unit"] not in UNITS:
+        raise CardError(f"{path}: unit {raw['unit']!r} not in {UNITS}")
+    if raw["polarity"] not in POLARITIES:
+        raise CardError(f"{path}: polarity {raw['polarity']!r} not in {POLARITIES}")
+    source = raw["source"]
+    kpi_card = load_card(path) if source == "case" else None
+    kpis = tuple(raw.get("kpis") or ())
+    if source == "kpi" and not kpis:
+        raise CardError(f"{path}: a kpi measure names the KPI(s) it is (kpis: [KPInn])")
+    unknown = sorted(set(kpis) - {c.id for c in load_cards()})
+    if unknown:
+        raise CardError(f"{path}: no contract KPI card {', '.join(unknown)}")
+    if source == "published" and not raw.get("published"):
+        raise CardError(f"{path}: a published measure needs a published: block")
+    if source == "local_feed" and not raw.get("feed"):
+        raise CardError(f"{path}: a local_feed measure needs a feed: block")
+    if source != "case" and path.with_suffix(".sql").exists():
+        raise CardError(f"{path}: only case measures have a SQL file")
+    return MeasureCard(
+        id=raw["id"], title=raw["title"], commitment=raw["commitment"], source=source,
+        definition=raw["definition"], polarity=raw["polarity"], unit=raw["unit"], card_path=path,
+        kpi_card=kpi_card, kpis=kpis, raw=raw,
+    )
+
+
+@cache
+def load_measures(card_dir: Path = CORE_DIR) -> tuple[MeasureCard, ...]:
+    cards = tuple(load_measure(p) for p in sorted(card_dir.glob("*.yaml")))
+    ids = [c.id for c in cards]
+    if len(set(ids)) != len(ids):
+        raise CardError(f"{card_dir}: duplicate measure ids {sorted(ids)}")
+    return cards
+
+
+def measure(measure_id: str) -> MeasureCard:
+    for c in load_measures():
+        if c.id == measure_id:
+            return c
+    raise KeyError(measure_id)
+
+
+def case_cards() -> tuple[KpiCard, ...]:
+    """The runnable cards of the case measures (for the KPI engine, family 'core')."""
+    return tuple(c.kpi_card for c in load_measures() if c.kpi_card is not None)

@@ -1,0 +1,88 @@
+"""Statutory-return adapters: the registry, and adapting the return files of one drop.
+
+`ADAPTERS` lists every adapter (the CIN census one joins when its module exists). A file is given to the first
+adapter that recognises it by content; a file no adapter recognises is refused with a message saying what
+was expected: a file named after a contract table, or one of the statutory formats below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from pipelines.lib.returns.base import Adapted, AdapterIssue, ReturnAdapter, UnknownShapeError
+from pipelines.lib.returns.ssda903 import TABLES as SSDA903_TABLES
+from pipelines.lib.returns.ssda903 import Ssda903CsvAdapter
+
+__all__ = ["ADAPTERS", "Adapted", "AdapterIssue", "UnknownShapeError", "adapt_drop", "classify", "expected_brief", "expected_shapes",
+           "recognise"]
+
+RETURN_SUFFIXES = (".csv", ".xml", ".xlsx", ".xlsm")
+
+
+def _optional(module: str, name: str) -> ReturnAdapter | None:
+    """An adapter written elsewhere, used when its module is present (it is not a hard dependency)."""
+    try:
+        return getattr(importlib.import_module(module), name)()
+    except (ImportError, AttributeError):
+        return None
+
+
+ADAPTERS: list[ReturnAdapter] = [a for a in (
+    Ssda903CsvAdapter(),
+    _optional("pipelines.lib.returns.cin_census", "CinCensusAdapter"),
+) if a is not None]
+
+FORMAT_DETAIL = {
+    "SSDA903 CSV": "SSDA903 CSV (a header row of one of " + ", ".join(SSDA903_TABLES) + ")",
+}
+
+
+def expected_shapes() -> str:
+    """What a drop's files may be, for the message refusing a file of an unknown shape."""
+    from pipelines.lib.contract import contract
+
+    formats = "; ".join(FORMAT_DETAIL.get(a.name, a.name) for a in ADAPTERS)
+    return (f"expected a file named after a contract table ({', '.join(contract())}) or a statutory return "
+            f"recognised by its content: {formats}")
+
+
+def expected_brief() -> str:
+    """The same, pointing to the contract file instead of listing its tables (for staging's per-file message)."""
+    return ("expected a file named after a contract table (data/contract/tables.yaml) or a statutory return "
+            f"recognised by its content ({', '.join(a.name for a in ADAPTERS)})")
+
+
+def recognise(path: Path) -> ReturnAdapter | None:
+    if path.suffix.lower() not in RETURN_SUFFIXES:
+        return None
+    for adapter in ADAPTERS:
+        try:
+            if adapter.recognise(path):
+                return adapter
+        except Exception:  # noqa: BLE001, S112 - a file an adapter cannot even sniff is simply not its format
+            continue
+    return None
+
+
+def classify(paths: list[Path]) -> tuple[dict[str, tuple[ReturnAdapter, list[Path]]], list[Path]]:
+    """(adapter name -> (adapter, its files), files no adapter recognises)."""
+    found: dict[str, tuple[ReturnAdapter, list[Path]]] = {}
+    unknown: list[Path] = []
+    for path in sorted(paths):
+        adapter = recognise(path)
+        if adapter is None:
+            unknown.append(path)
+        else:
+            found.setdefault(adapter.name, (adapter, []))[1].append(path)
+    return found, unknown
+
+
+def adapt_drop(paths: list[Path]) -> list[Adapted]:
+    """Every return file of a drop through its adapter; raises UnknownShapeError for a file none recognises."""
+    found, unknown = classify(paths)
+    if unknown:
+        names = ", ".join(p.name for p in unknown)
+        raise UnknownShapeError(f"{names}: not a contract table and no statutory-return adapter recognises "
+                                f"{'it' if len(unknown) == 1 else 'them'}; {expected_shapes()}")
+    return [adapter.adapt(files) for adapter, files in found.values()]

@@ -1,0 +1,749 @@
+"""SSDA903 (children looked after) CSV returns -> the contract's looked-after tables.
+
+One adapter for the whole CSV set of every collection year in a drop (2017/18 onwards): Header, Episodes,
+Reviews, UASC, OC2, OC3, AD1, PlacedAdoption, PrevPerm, Missing, and SWEpisodes / DoLo (2023/24 on). A file is
+recognised by its header columns (the DfE item names), never by its name.
+
+Mapping (every cell stays a raw string under the contract column name; staging types and pseudonymises it):
+
+- Header -> ssd_person (SEX 1/2 -> M/F; UPN only when it is an unknown-UPN code UN1-UN10; a death date from an
+  episode ending E2). Episodes -> ssd_cla_episodes (one row per 903 episode), ssd_cla_placement (a run of
+  episodes in one placement: a new placement at RNE S, P, B, T or U, or when PLACE, PLACE_PROVIDER, PL_POST or
+  URN change), ssd_legal_status (runs of the same LS), ssd_address (runs of the same HOME_POST, type HOME).
+  Reviews -> ssd_cla_reviews (REVIEW_CODE -> participation). Missing -> ssd_missing (M/A -> MISSING/ABSENT).
+  OC3 -> ssd_care_leavers. OC2 -> cla_oc2_outcomes (year ending 31 March of the collection year).
+  AD1, PlacedAdoption and Episodes -> ssd_permanence (one row per period of care with any permanence item).
+- A 903 has no record ids: episode, period-of-care, placement and legal-status ids are built from the child
+  and a date ('<CHILD>|E20190401'); `Adapted.derived_ids` tells staging to replace the child part with its
+  pseudonym, so no identifier leaks through an id column.
+
+Collection year of a file (the year ending 31 March): for a table with event dates (Episodes DECOM/DEC,
+Reviews REVIEW, Missing MIS_START/MIS_END, PlacedAdoption DATE_PLACED/DATE_PLACED_CEASED, SWEpisodes,
+DoLo) the year holding its latest date. Header, UASC, OC2, OC3, AD1 and PrevPerm carry no date of their own:
+the year written in the file name (2019-20, 2019_20, 201920) when there is one, else the year whose Episodes
+and Header children they share most (a tie is refused).
+
+Several years are stitched into one history; every repair is an AdapterIssue(severity='repair'):
+- D1 an exact duplicate row in a file is dropped; D2 a second row with the same CHILD and DECOM (Episodes) or
+  key in one file is dropped, the first kept;
+- V1 the same episode (CHILD and DECOM) in several years' returns: the latest return's version wins. An
+  episode open at a year end that continues in the next year's file is the normal case: counted in one
+  summary issue, not one per row; a version whose other items differ is reported row by row;
+- V2 an episode open at the end of one return, absent from a later return that holds the child, was replaced
+  in that later return (a corrected start date): dropped;
+- O1 an episode still open, or ending after the next episode's DECOM, is trimmed to the next DECOM (a blank
+  REC becomes X1: care continued);
+- G1 an episode ending X1 whose successor starts up to 7 days later is extended to the successor's DECOM
+  (X1 declares care continued); a longer gap is left as recorded, with a warning.
+Header, OC3, Missing and the permanence tables follow V1 (latest return wins); a Header whose DOB or SEX
+differs from an earlier return's is reported.
+
+Cells that cannot be read (a date that is not a date, an OC2 flag that is not 0/1) are errors naming file,
+903 table, column and row; the value is not used. Identifiers are never quoted in messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted, AdapterIssue
+
+FORMAT = "SSDA903 CSV"
+FIRST_YEAR = 2018  # collection years ending 31 March: 2017/18 onwards
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "Header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    "Episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"),
+    "Reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    "UASC": ("CHILD", "SEX", "DOB", "DUC"),
+    "OC2": ("CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
+            "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"),
+    "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    "AD1": ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
+    "PlacedAdoption": ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
+    "PrevPerm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
+    "Missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
+    "SWEpisodes": ("CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
+    "DoLo": ("CHILD", "DOLO_START", "DOLO_END"),
+}
+SINCE = {"SWEpisodes": 2024, "DoLo": 2024}  # first collection year (ending 31 March) that has the table
+DATES = {
+    "Header": ("DOB", "MC_DOB"), "Episodes": ("DECOM", "DEC"), "Reviews": ("DOB", "REVIEW"), "UASC": ("DOB", "DUC"),
+    "OC2": ("DOB",), "OC3": ("DOB",), "AD1": ("DOB", "DATE_INT", "DATE_MATCH"),
+    "PlacedAdoption": ("DOB", "DATE_PLACED", "DATE_PLACED_CEASED"), "PrevPerm": ("DOB", "DATE_PERM"),
+    "Missing": ("DOB", "MIS_START", "MIS_END"), "SWEpisodes": ("SW_DECOM", "SW_DEC"),
+    "DoLo": ("DOLO_START", "DOLO_END"),
+}
+EVENT_DATES = {"Episodes": ("DECOM", "DEC"), "Reviews": ("REVIEW",), "Missing": ("MIS_START", "MIS_END"),
+               "PlacedAdoption": ("DATE_PLACED", "DATE_PLACED_CEASED"), "SWEpisodes": ("SW_DECOM", "SW_DEC"),
+               "DoLo": ("DOLO_START", "DOLO_END")}
+FLAGS = {"OC2": ("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT",
+                 "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"), "AD1": ("FOSTER_CARE",)}
+WHOLE_NUMBERS = {"OC2": ("SDQ_SCORE",), "AD1": ("NB_ADOPTR",)}
+# The row key within one year's table (a second row with it is dropped, the first kept).
+KEYS = {"Episodes": ("CHILD", "DECOM"), "Reviews": ("CHILD", "REVIEW"), "Missing": ("CHILD", "MIS_START"),
+        "PlacedAdoption": ("CHILD", "DATE_PLACED"), "Header": ("CHILD",), "UASC": ("CHILD",), "OC2": ("CHILD",),
+        "OC3": ("CHILD",), "AD1": ("CHILD",), "PrevPerm": ("CHILD",), "SWEpisodes": ("CHILD", "SW_DECOM"),
+        "DoLo": ("CHILD", "DOLO_START")}
+
+PLACEMENT_CHANGE = ("S", "P", "B", "T", "U")  # RNE: the episode starts a new placement
+PLACEMENT_ITEMS = ("PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
+CONTINUATION_ITEMS = ("DEC", "REC", "REASON_PLACE_CHANGE")  # what may change when an open episode continues
+GAP_DAYS = 7  # G1: an X1 gap up to this long is closed
+ADOPTED = ("E11", "E12")
+PERMANENCE_TYPE = {"E11": "ADOPTION", "E12": "ADOPTION", "E41": "CAO", "E43": "SGO", "E44": "SGO", "E45": "SGO",
+                   "E46": "SGO", "E47": "SGO", "E48": "SGO"}
+PLACED_FOR_ADOPTION = ("A3", "A4", "A5", "A6")
+PLACEMENT_ORDER = ("E1", "D1")
+SEX = {"1": "M", "2": "F"}
+MISSING_TYPE = {"M": "MISSING", "A": "ABSENT"}
+NAME_YEAR = re.compile(r"(?<!\d)(20\d\d)[-_ ]?(\d\d)(?!\d)")
+DATE_TEXT = re.compile(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})(?:[ T].*)?$")
+BAD_DATE = "not a valid date (expected DD/MM/YYYY or YYYY-MM-DD)"
+
+LACKS = [
+    "ssd_person.pers_expected_dob: unborn children are not in the 903",
+    "ssd_person.pers_death_date: only when care ended with REC E2 (died)",
+    "ssd_person.pers_upn_unknown: only UPN unknown codes (UN1-UN10); the UPN itself has no contract column",
+    "ssd_cla_episodes.clae_referral_id: the 903 has no referrals",
+    "ssd_cla_episodes/ssd_cla_placement/ssd_legal_status ids: not in the 903; built from the child and the start date",
+    "ssd_cla_placement.clap_cla_placement_distance: not in the 903 (the DfE derives it from the postcodes)",
+    "ssd_cla_reviews.clar_cla_review_due_date: not in the 903; derived from the statutory timescale "
+    "(20 working days after care began, then 3 months, then 6 months after the previous review)",
+    "ssd_missing.miss_missing_rhi_offered, miss_missing_rhi_accepted, miss_missing_rhi_date: return interviews "
+    "are not in the 903",
+    "ssd_care_leavers.clea_care_leaver_eligibility, clea_care_leaver_latest_contact, "
+    "clea_pathway_plan_review_date: not in the 903 OC3",
+    "ssd_care_leavers.clea_care_leaver_accom_suitable: carried as the digit of the ACCOM code, not separately",
+    "ssd_permanence.perm_matched_date: only for adopted children (AD1)",
+    "ssd_permanence.perm_placed_ffa_cp_date: fostering for adoption is not distinguished in the 903",
+    "teams and workers (clea_care_leaver_allocated_team, clea_care_leaver_worker_id, ssd_involvements, "
+    "ssd_professionals, ssd_department): not in the 903 (SWEpisodes, 2023/24 on, is recognised but not mapped)",
+    "ssd_cla_health, ssd_cla_immunisations, ssd_sdq_scores: the 903 has yearly OC2 outcomes "
+    "(cla_oc2_outcomes), not dated checks",
+    "UASC, PrevPerm, DoLo, MOTHER, MC_DOB: recognised, no contract table or column",
+    "ssd_contacts, ssd_cin_*, ssd_s47_enquiry, ssd_initial_cp_conference, ssd_cp_*: not in the 903 "
+    "(the CIN census carries them)",
+]
+
+
+def collection_year(d: date) -> int:
+    """The collection year holding a date, named by the year of its 31 March (2019-04-01 -> 2020)."""
+    return d.year + 1 if d.month >= 4 else d.year
+
+
+def year_label(year: int) -> str:
+    return f"{year - 1}/{str(year)[2:]}"
+
+
+def year_end(year: int) -> date:
+    return date(year, 3, 31)
+
+
+def parse_date(text: str | None) -> date | None:
+    """A 903 date (DD/MM/YYYY; ISO accepted; a time part ignored). Raises ValueError when not a date."""
+    if text is None:
+        return None
+    m = DATE_TEXT.match(text)
+    if not m:
+        raise ValueError(text)
+    day = m.group(1)
+    if "/" in day:
+        d, mth, y = (int(x) for x in day.split("/"))
+    else:
+        y, mth, d = (int(x) for x in day.split("-"))
+    return date(y, mth, d)
+
+
+def iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _stamp(d: date) -> str:
+    return d.strftime("%Y%m%d")
+
+
+def header_columns(path: Path) -> list[str] | None:
+    """The header line's names, trimmed and upper-cased (a byte-order mark dropped); None if not readable."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(65536)
+        text = first.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        names = next(csv.reader(io.StringIO(text)))
+    except (csv.Error, StopIteration):
+        return None
+    return [n.lstrip("\ufeff").strip().upper() for n in names]
+
+
+def table_of(columns: list[str]) -> str | None:
+    """The 903 table whose items are all in the header (the one with most items, when several fit)."""
+    present = set(columns)
+    fits = [(len(cols), name) for name, cols in TABLES.items() if set(cols) <= present]
+    return max(fits)[1] if fits else None
+
+
+@dataclass
+class Row:
+    table: str
+    file: str
+    row: int
+    year: int
+    v: dict[str, str | None]
+    d: dict[str, date | None] = field(default_factory=dict)
+
+    @property
+    def child(self) -> str:
+        return self.v["CHILD"] or ""
+
+
+@dataclass
+class Period:
+    cla_id: str
+    child: str
+    start: date
+    episodes: list[Row]
+
+    @property
+    def end(self) -> date | None:
+        return self.episodes[-1].d.get("DEC")
+
+    def holds(self, d: date) -> bool:
+        return self.start <= d and (self.end is None or d <= self.end)
+
+
+@cache
+def _holidays() -> frozenset[date]:
+    from pipelines.lib.calendar import bank_holidays
+
+    return frozenset(bank_holidays())
+
+
+def nth_working_day_after(d: date, n: int) -> date:
+    hols = _holidays()
+    while n > 0:
+        d += timedelta(days=1)
+        if d.weekday() < 5 and d not in hols:
+            n -= 1
+    return d
+
+
+def add_months(d: date, months: int) -> date:
+    import calendar
+
+    m = d.month - 1 + months
+    y, m = d.year + m // 12, m % 12 + 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+class Ssda903CsvAdapter:
+    name = FORMAT
+
+    def recognise(self, path: Path) -> bool:
+        if path.suffix.lower() != ".csv":
+            return False
+        cols = header_columns(path)
+        return cols is not None and table_of(cols) is not None
+
+    def adapt(self, paths: list[Path]) -> Adapted:
+        return _Adaptation(paths).run()
+
+
+class _Adaptation:
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = sorted(paths)
+        self.out = Adapted(format=FORMAT, lacks=list(LACKS), files=[p.name for p in self.paths])
+        self.rows: dict[str, list[Row]] = defaultdict(list)  # 903 table -> rows of every year
+        self.years: dict[str, int] = {}  # file -> collection year
+        self.continued = 0
+
+    # ---- issues -------------------------------------------------------------------------------------------
+    def issue(self, r: Row | None, message: str, severity: str = "error", column: str | None = None,
+              file: str | None = None, table: str | None = None) -> None:
+        self.out.issues.append(AdapterIssue(file=r.file if r else (file or ""), table=r.table if r else (table or ""),
+                                            column=column, row=r.row if r else None, message=message,
+                                            severity=severity))
+
+    # ---- reading ------------------------------------------------------------------------------------------
+    def run(self) -> Adapted:
+        files: list[tuple[Path, str, list[Row]]] = []
+        for path in self.paths:
+            read = self._read(path)
+            if read is not None:
+                files.append((path, *read))
+        self._assign_years(files)
+        for path, table, rows in files:
+            year = self.years.get(path.name)
+            if year is None:
+                continue
+            if year < FIRST_YEAR:
+                self.issue(None, f"collection year {year_label(year)} is before 2017/18, the first this adapter "
+                                 "reads; file not used", file=path.name, table=table)
+                continue
+            if table in SINCE and year < SINCE[table]:
+                self.issue(None, f"{table} is collected from {year_label(SINCE[table])}, but this file's dates are "
+                                 f"in {year_label(year)}", "warning", file=path.name, table=table)
+            for r in rows:
+                r.year = year
+            self.rows[table].extend(self._dedupe(table, rows))
+        self._build()
+        return self.out
+
+    def _read(self, path: Path) -> tuple[str, list[Row]] | None:
+        from pipelines.lib.staging import FileReadError, read_raw  # staging imports the registry lazily
+
+        cols = header_columns(path)
+        table = table_of(cols or [])
+        if table is None:
+            self.issue(None, "not an SSDA903 table: the header matches none of " + ", ".join(TABLES), file=path.name)
+            return None
+        try:
+            raw = read_raw(path)
+        except FileReadError as exc:
+            self.issue(None, str(exc), file=path.name, table=table)
+            return None
+        raw = raw.rename({c: c.upper() for c in raw.columns})
+        extra = [c for c in raw.columns if c not in TABLES[table]]
+        if extra:
+            self.issue(None, f"column(s) {', '.join(extra)} not in the 903 {table} table; not used", "warning",
+                       file=path.name, table=table)
+        rows: list[Row] = []
+        cols903 = TABLES[table]
+        for i, rec in enumerate(raw.select(cols903).iter_rows(), start=1):
+            values = {c: (x.strip() or None) if x is not None else None for c, x in zip(cols903, rec, strict=True)}
+            r = Row(table, path.name, i, 0, values)
+            if all(x is None for x in values.values()):
+                self.issue(r, "blank row; not used", "warning")
+                continue
+            if r.v["CHILD"] is None:
+                self.issue(r, "no CHILD; row not used", column="CHILD")
+                continue
+            if not self._cells(r):
+                continue
+            rows.append(r)
+        return table, rows
+
+    def _cells(self, r: Row) -> bool:
+        """Type the dates, flags and numbers of a row; False when the row cannot be used at all."""
+        for c in DATES[r.table]:
+            try:
+                r.d[c] = parse_date(r.v[c])
+            except ValueError:
+                r.d[c] = None
+                r.v[c] = None
+                key = KEYS.get(r.table, ())
+                if c in key:
+                    self.issue(r, f"{BAD_DATE}; row not used ({c} places the row in the history)", column=c)
+                    return False
+                self.issue(r, f"{BAD_DATE}; value not used", column=c)
+        for key_col in KEYS.get(r.table, ()):
+            if key_col in DATES[r.table] and r.d.get(key_col) is None:
+                self.issue(r, f"no {key_col}; row not used ({key_col} places the row in the history)", column=key_col)
+                return False
+        for c in FLAGS.get(r.table, ()):
+            if r.v[c] is not None and r.v[c] not in ("0", "1"):
+                self.issue(r, "not a 0/1 flag; value not used", column=c)
+                r.v[c] = None
+        for c in WHOLE_NUMBERS.get(r.table, ()):
+            if r.v[c] is not None and not r.v[c].isdigit():
+                self.issue(r, "not a whole number; value not used", column=c)
+                r.v[c] = None
+        return True
+
+    def _assign_years(self, files: list[tuple[Path, str, list[Row]]]) -> None:
+        children: dict[int, set[str]] = defaultdict(set)
+        undated = []
+        for path, table, rows in files:
+            dates = [r.d[c] for r in rows for c in EVENT_DATES.get(table, ()) if r.d.get(c)]
+            named = _name_year(path.name)
+            if dates:
+                year = collection_year(max(dates))
+                self.years[path.name] = year
+                if named is not None and named != year:
+                    self.issue(None, f"the file name says {year_label(named)} but its latest date is in "
+                                     f"{year_label(year)}; the dates are used", "warning", file=path.name, table=table)
+                if table == "Episodes":
+                    children[year].update(r.child for r in rows)
+            else:
+                undated.append((path, table, rows, named))
+        # Headers first: the others are then matched against Episodes and Header children together.
+        undated.sort(key=lambda f: f[1] != "Header")
+        for path, table, rows, named in undated:
+            if named is not None:
+                self.years[path.name] = named
+            elif not rows:
+                self.issue(None, "no data rows and no collection year in the name; file not used", "warning",
+                           file=path.name, table=table)
+                continue
+            else:
+                mine = {r.child for r in rows}
+                score = sorted(((len(mine & kids) / len(mine | kids), y) for y, kids in children.items()), reverse=True)
+                if not score or score[0][0] == 0 or (len(score) > 1 and score[0][0] == score[1][0]):
+                    self.issue(None, f"{table} carries no dates and the collection year cannot be told from the "
+                                     "children it shares with the Episodes files (put the year in the file name, "
+                                     "e.g. 2019-20); file not used", file=path.name, table=table)
+                    continue
+                self.years[path.name] = score[0][1]
+            if table == "Header":
+                children[self.years[path.name]].update(r.child for r in rows)
+
+    def _dedupe(self, table: str, rows: list[Row]) -> list[Row]:
+        """D1 / D2 within one file."""
+        seen: dict[tuple, Row] = {}
+        kept = []
+        key = KEYS[table]
+        for r in rows:
+            k = tuple(r.v[c] if c not in r.d else r.d[c] for c in key)
+            first = seen.get(k)
+            if first is None:
+                seen[k] = r
+                kept.append(r)
+            elif first.v == r.v:
+                self.issue(r, f"exact duplicate of row {first.row}; dropped (D1)", "repair")
+            else:
+                self.issue(r, f"same {' and '.join(key)} as row {first.row} of the same file; row {first.row} kept "
+                              "(D2)", "repair")
+        return kept
+
+    # ---- stitching ----------------------------------------------------------------------------------------
+    def _latest(self, table: str, key: tuple[str, ...], compare: tuple[str, ...]) -> list[Row]:
+        """V1 for a table: per key, the latest return's row. An earlier version that differs only by items
+        filled in later (an end date, a reason) is the normal continuation, counted in one summary issue; one
+        whose recorded items differ is reported row by row."""
+        by_key: dict[tuple, list[Row]] = defaultdict(list)
+        for r in self.rows.get(table, []):
+            by_key[tuple(r.d.get(c) or r.v[c] for c in key)].append(r)
+        out = []
+        filled = 0
+        for versions in by_key.values():
+            versions.sort(key=lambda r: r.year)
+            win = versions[-1]
+            for old in versions[:-1]:
+                differ = [c for c in compare if old.v[c] != win.v[c]]
+                if differ and all(old.v[c] is None for c in differ):
+                    filled += 1
+                elif differ:
+                    self.issue(old, f"replaced by the {year_label(win.year)} return's row ({', '.join(differ)} "
+                                    "differ); the later return wins (V1)", "repair")
+            out.append(win)
+        if filled:
+            files = sorted({r.file for r in self.rows.get(table, [])})
+            self.issue(None, f"{filled} row(s) completed in a later year's return (an end date or reason filled "
+                             "in); the later return's row is used (V1)", "repair", file=", ".join(files), table=table)
+        return out
+
+    def _period_of(self, child: str, d: date, periods: dict[str, list[Period]]) -> Period | None:
+        """The period of care holding a date; a date before a history that begins mid-care (the first episode
+        in the returns is not RNE S) belongs to that first period."""
+        plist = periods.get(child, [])
+        p = next((p for p in plist if p.holds(d)), None)
+        if p is None and plist and d < plist[0].start and (plist[0].episodes[0].v["RNE"] or "").upper() != "S":
+            p = plist[0]
+        return p
+
+    def _episodes(self) -> dict[str, list[Row]]:
+        rows = self.rows.get("Episodes", [])
+        years = sorted({r.year for r in rows})
+        by_key: dict[tuple, list[Row]] = defaultdict(list)
+        for r in rows:
+            by_key[(r.child, r.d["DECOM"])].append(r)
+        kids_in: dict[int, set[str]] = defaultdict(set)
+        for r in rows:
+            kids_in[r.year].add(r.child)
+        chosen: dict[str, list[Row]] = defaultdict(list)
+        others = [c for c in TABLES["Episodes"] if c not in CONTINUATION_ITEMS and c != "CHILD"]
+        for versions in by_key.values():
+            versions.sort(key=lambda r: r.year)
+            win = versions[-1]
+            for old in versions[:-1]:
+                differ = [c for c in others if old.v[c] != win.v[c]]
+                if not differ and old.d["DEC"] is None:
+                    self.continued += 1
+                else:
+                    self.issue(old, f"episode replaced by the {year_label(win.year)} return's version"
+                                    f"{' (' + ', '.join(differ or ['DEC', 'REC']) + ' differ)'}; the later return "
+                                    "wins (V1)", "repair")
+            later = [y for y in years if y > win.year]
+            if win.d["DEC"] is None and later:
+                nxt = later[0]
+                if win.child in kids_in[nxt]:
+                    self.issue(win, f"open at 31 March {win.year} but not in the {year_label(nxt)} return, which "
+                                    "holds the child's episodes: replaced there; dropped (V2)", "repair")
+                    continue
+                self.issue(win, f"open at 31 March {win.year} but the child is not in the {year_label(nxt)} return; "
+                                "kept open as recorded", "warning")
+            chosen[win.child].append(win)
+        if self.continued:
+            self.issue(None, f"{self.continued} episode(s) open at a year end continue in the next year's return; "
+                             "the later return's version is used (V1)", "repair",
+                       file=", ".join(sorted({r.file for r in rows})), table="Episodes")
+        midway = 0
+        for eps in chosen.values():
+            eps.sort(key=lambda r: r.d["DECOM"])
+            midway += (eps[0].v["RNE"] or "").upper() != "S"
+            for a, b in zip(eps, eps[1:], strict=False):
+                dec, nxt = a.d["DEC"], b.d["DECOM"]
+                if dec is None or dec > nxt:
+                    what = "still open" if dec is None else f"ends {(dec - nxt).days} day(s) after it"
+                    blank = a.v["REC"] is None
+                    a.d["DEC"], a.v["DEC"] = nxt, iso(nxt)
+                    if blank:
+                        a.v["REC"] = "X1"
+                    self.issue(a, f"overlaps the next episode ({what}): DEC trimmed to the next DECOM"
+                                  f"{', REC set to X1' if blank else ''} (O1)", "repair", column="DEC")
+                elif a.v["REC"] == "X1" and dec < nxt:
+                    gap = (nxt - dec).days
+                    if gap <= GAP_DAYS:
+                        a.d["DEC"], a.v["DEC"] = nxt, iso(nxt)
+                        self.issue(a, f"ends X1 but the next episode starts {gap} day(s) later: DEC extended to the "
+                                      "next DECOM (G1)", "repair", column="DEC")
+                    else:
+                        self.issue(a, f"ends X1 but the next episode starts {gap} days later; left as recorded "
+                                      "(care taken to have ended)", "warning", column="REC")
+            last = eps[-1]
+            if last.v["REC"] == "X1":
+                self.issue(last, "ends X1 but no later episode is in the returns", "warning", column="REC")
+        if midway:
+            self.issue(None, f"{midway} child(ren)'s history in the returns begins mid-care (first episode not RNE "
+                             "S): care before the first return is not in them, so the period of care is taken to "
+                             "start at that episode", "warning", file=", ".join(sorted({r.file for r in rows})),
+                       table="Episodes")
+        return chosen
+
+    # ---- building the contract tables ---------------------------------------------------------------------
+    def _build(self) -> None:
+        tables: dict[str, list[dict]] = defaultdict(list)
+        chosen = self._episodes()
+        periods: dict[str, list[Period]] = {}
+        deaths: dict[str, date] = {}
+        for child, eps in chosen.items():
+            periods[child] = self._periods(child, eps)
+            for p in periods[child]:
+                self._care_rows(p, tables)
+            e2 = [e for e in eps if e.v["REC"] == "E2" and e.d["DEC"]]
+            if e2:
+                deaths[child] = e2[-1].d["DEC"]
+            self._addresses(child, eps, tables)
+        self._people(deaths, tables)
+        self._reviews(periods, tables)
+        for r in self._latest("Missing", ("CHILD", "MIS_START"), ("MISSING",)):
+            tables["ssd_missing"].append(_src(r, miss_person_id=r.child, miss_missing_episode_start_date=iso(
+                r.d["MIS_START"]), miss_missing_episode_type=MISSING_TYPE.get((r.v["MISSING"] or "").upper(),
+                                                                              r.v["MISSING"]),
+                miss_missing_episode_end_date=iso(r.d["MIS_END"])))
+        for r in self._latest("OC3", ("CHILD",), ("DOB",)):
+            tables["ssd_care_leavers"].append(_src(r, clea_person_id=r.child, clea_care_leaver_in_touch=r.v["IN_TOUCH"],
+                                                   clea_care_leaver_activity=r.v["ACTIV"],
+                                                   clea_care_leaver_accommodation=r.v["ACCOM"]))
+        for r in self.rows.get("OC2", []):
+            tables["cla_oc2_outcomes"].append(_src(
+                r, oc2_person_id=r.child, oc2_year_ending=iso(year_end(r.year)), oc2_sdq_score=r.v["SDQ_SCORE"],
+                oc2_sdq_reason=r.v["SDQ_REASON"], oc2_convicted=r.v["CONVICTED"], oc2_health_check=r.v["HEALTH_CHECK"],
+                oc2_immunisations=r.v["IMMUNISATIONS"], oc2_teeth_check=r.v["TEETH_CHECK"],
+                oc2_health_assessment=r.v["HEALTH_ASSESSMENT"], oc2_substance_misuse=r.v["SUBSTANCE_MISUSE"],
+                oc2_intervention_received=r.v["INTERVENTION_RECEIVED"],
+                oc2_intervention_offered=r.v["INTERVENTION_OFFERED"]))
+        self._permanence(periods, tables)
+        from pipelines.lib.contract import contract
+
+        spec = contract()
+        for name, recs in tables.items():
+            cols = list(spec[name].columns)
+            frame = pl.DataFrame(recs, schema={**{c: pl.String for c in cols}, SOURCE_ROW: pl.Int64,
+                                               SOURCE_FILE: pl.String, SOURCE_LOCATION: pl.String})
+            self.out.tables[name] = frame.select(*cols, SOURCE_ROW, SOURCE_FILE, SOURCE_LOCATION)
+        self.out.derived_ids = {
+            "ssd_cla_episodes": ["clae_cla_episode_id", "clae_cla_id", "clae_cla_placement_id"],
+            "ssd_cla_placement": ["clap_cla_placement_id", "clap_cla_id"],
+            "ssd_legal_status": ["lega_legal_status_id"],
+            "ssd_cla_reviews": ["clar_cla_id"],
+            "ssd_permanence": ["perm_cla_id"],
+        }
+
+    def _periods(self, child: str, eps: list[Row]) -> list[Period]:
+        out: list[Period] = []
+        prev: Row | None = None
+        for e in eps:
+            new = (prev is None or prev.d["DEC"] is None or e.d["DECOM"] > prev.d["DEC"]
+                   or (prev.v["REC"] is not None and prev.v["REC"] != "X1"))
+            if new:
+                out.append(Period(f"{child}|C{_stamp(e.d['DECOM'])}", child, e.d["DECOM"], []))
+            out[-1].episodes.append(e)
+            prev = e
+        return out
+
+    def _care_rows(self, p: Period, tables: dict[str, list[dict]]) -> None:
+        child = p.child
+        placement: list[Row] = []
+        legal: list[Row] = []
+        runs_p: list[list[Row]] = []
+        runs_l: list[list[Row]] = []
+        for e in p.episodes:
+            changed = [c for c in PLACEMENT_ITEMS if placement and placement[-1].v[c] != e.v[c]]
+            rne = (e.v["RNE"] or "").upper()
+            if not placement or rne in PLACEMENT_CHANGE or changed:
+                if placement and rne not in PLACEMENT_CHANGE:
+                    self.issue(e, f"RNE {rne or '(blank)'} but {', '.join(changed)} changed: a new placement is "
+                                  "started", "warning", column="RNE")
+                placement = [e]
+                runs_p.append(placement)
+            else:
+                placement.append(e)
+            if not legal or (legal[-1].v["LS"] or "") != (e.v["LS"] or ""):
+                legal = [e]
+                runs_l.append(legal)
+            else:
+                legal.append(e)
+        placement_of: dict[int, str] = {}
+        for run in runs_p:
+            first, last = run[0], run[-1]
+            pid = f"{child}|P{_stamp(first.d['DECOM'])}"
+            for e in run:
+                placement_of[id(e)] = pid
+            tables["ssd_cla_placement"].append(_src(
+                first, clap_cla_placement_id=pid, clap_cla_id=p.cla_id, clap_person_id=child,
+                clap_cla_placement_start_date=iso(first.d["DECOM"]), clap_cla_placement_end_date=iso(last.d["DEC"]),
+                clap_cla_placement_type=first.v["PLACE"], clap_cla_placement_provider=first.v["PLACE_PROVIDER"],
+                clap_cla_placement_postcode=first.v["PL_POST"], clap_cla_placement_urn=first.v["URN"],
+                clap_cla_placement_change_reason=last.v["REASON_PLACE_CHANGE"]))
+        for run in runs_l:
+            first, last = run[0], run[-1]
+            tables["ssd_legal_status"].append(_src(
+                first, lega_legal_status_id=f"{child}|L{_stamp(first.d['DECOM'])}", lega_person_id=child,
+                lega_legal_status=first.v["LS"], lega_legal_status_start_date=iso(first.d["DECOM"]),
+                lega_legal_status_end_date=iso(last.d["DEC"])))
+        for e in p.episodes:
+            tables["ssd_cla_episodes"].append(_src(
+                e, clae_cla_episode_id=f"{child}|E{_stamp(e.d['DECOM'])}", clae_person_id=child,
+                clae_cla_id=p.cla_id, clae_cla_episode_start_date=iso(e.d["DECOM"]),
+                clae_cla_episode_start_reason=e.v["RNE"], clae_cla_primary_need_code=e.v["CIN"],
+                clae_cla_episode_ceased_date=iso(e.d["DEC"]), clae_cla_episode_ceased_reason=e.v["REC"],
+                clae_entered_care_date=iso(p.start), clae_cla_placement_id=placement_of[id(e)]))
+
+    def _addresses(self, child: str, eps: list[Row], tables: dict[str, list[dict]]) -> None:
+        runs: list[Row] = []
+        for e in eps:
+            if e.v["HOME_POST"] and (not runs or runs[-1].v["HOME_POST"] != e.v["HOME_POST"]):
+                runs.append(e)
+        for a, b in zip(runs, [*runs[1:], None], strict=True):
+            tables["ssd_address"].append(_src(
+                a, addr_person_id=child, addr_address_type="HOME", addr_address_start_date=iso(a.d["DECOM"]),
+                addr_address_end_date=iso(b.d["DECOM"]) if b else None, addr_address_postcode=a.v["HOME_POST"]))
+
+    def _people(self, deaths: dict[str, date], tables: dict[str, list[dict]]) -> None:
+        by_child: dict[str, list[Row]] = defaultdict(list)
+        for r in self.rows.get("Header", []):
+            by_child[r.child].append(r)
+        for child, versions in by_child.items():
+            versions.sort(key=lambda r: r.year)
+            win = versions[-1]
+            for old in versions[:-1]:
+                differ = [c for c in ("DOB", "SEX") if (old.d.get(c) or old.v[c]) != (win.d.get(c) or win.v[c])]
+                if differ:
+                    self.issue(old, f"{' and '.join(differ)} differ from the {year_label(win.year)} return; the "
+                                    "latest return's value is used", "repair", column=differ[0])
+            upn = win.v["UPN"] if (win.v["UPN"] or "").upper().startswith("UN") else None
+            tables["ssd_person"].append(_src(
+                win, pers_person_id=child, pers_sex=SEX.get(win.v["SEX"] or "", win.v["SEX"]),
+                pers_ethnicity=win.v["ETHNIC"], pers_dob=iso(win.d["DOB"]), pers_death_date=iso(deaths.get(child)),
+                pers_upn_unknown=upn))
+
+    def _reviews(self, periods: dict[str, list[Period]], tables: dict[str, list[dict]]) -> None:
+        held: dict[str, list[tuple[Row, Period]]] = defaultdict(list)
+        for r in self._latest("Reviews", ("CHILD", "REVIEW"), ("REVIEW_CODE",)):
+            p = self._period_of(r.child, r.d["REVIEW"], periods)
+            if p is None:
+                self.issue(r, "review date is in no period of care in the Episodes returns; row not used",
+                           column="REVIEW")
+                continue
+            held[p.cla_id].append((r, p))
+        for rows in held.values():
+            rows.sort(key=lambda x: x[0].d["REVIEW"])
+            prev: date | None = None
+            for n, (r, p) in enumerate(rows):
+                due = (nth_working_day_after(p.start, 20) if n == 0
+                       else add_months(prev, 3 if n == 1 else 6))  # type: ignore[arg-type]
+                prev = r.d["REVIEW"]
+                tables["ssd_cla_reviews"].append(_src(
+                    r, clar_cla_id=p.cla_id, clar_cla_review_due_date=iso(due), clar_cla_review_date=iso(prev),
+                    clar_cla_review_participation=r.v["REVIEW_CODE"]))
+
+    def _permanence(self, periods: dict[str, list[Period]], tables: dict[str, list[dict]]) -> None:
+        items: dict[str, dict[str, str | None]] = {}
+        source: dict[str, Row] = {}
+        owner: dict[str, Period] = {}
+
+        def slot(p: Period, r: Row) -> dict[str, str | None]:
+            if p.cla_id not in items:
+                items[p.cla_id] = {}
+                source[p.cla_id] = r
+                owner[p.cla_id] = p
+            return items[p.cla_id]
+
+        for plist in periods.values():
+            for p in plist:
+                order = next((e for e in p.episodes if (e.v["LS"] or "").upper() in PLACEMENT_ORDER), None)
+                placed = next((e for e in p.episodes if (e.v["PLACE"] or "").upper() in PLACED_FOR_ADOPTION), None)
+                last = p.episodes[-1]
+                kind = PERMANENCE_TYPE.get((last.v["REC"] or "").upper()) if last.d["DEC"] else None
+                if order:
+                    slot(p, order)["perm_placement_order_date"] = iso(order.d["DECOM"])
+                if placed:
+                    slot(p, placed)["perm_placed_for_adoption_date"] = iso(placed.d["DECOM"])
+                if kind:
+                    s = slot(p, last)
+                    s["perm_permanence_order_date"] = iso(last.d["DEC"])
+                    s["perm_permanence_order_type"] = kind
+        for r in self._latest("AD1", ("CHILD", ), ("DATE_INT", "DATE_MATCH")):
+            plist = periods.get(r.child, [])
+            p = next((p for p in plist if p.end and collection_year(p.end) == r.year
+                      and (p.episodes[-1].v["REC"] or "").upper() in ADOPTED), None)
+            if p is None:
+                self.issue(r, f"no adoption (REC E11/E12) in {year_label(r.year)} in the Episodes returns; row not "
+                              "used", column="CHILD")
+                continue
+            s = slot(p, r)
+            s["perm_adm_decision_date"] = iso(r.d["DATE_INT"])
+            s["perm_matched_date"] = iso(r.d["DATE_MATCH"])
+        for r in self._latest("PlacedAdoption", ("CHILD", "DATE_PLACED"), ("DATE_PLACED_CEASED",
+                                                                          "REASON_PLACED_CEASED")):
+            p = self._period_of(r.child, r.d["DATE_PLACED"], periods)
+            if p is None:
+                self.issue(r, "decision date is in no period of care in the Episodes returns; row not used",
+                           column="DATE_PLACED")
+                continue
+            s = slot(p, r)
+            adm = iso(r.d["DATE_PLACED"])
+            if s.get("perm_adm_decision_date") not in (None, adm):
+                self.issue(r, "DATE_PLACED differs from the AD1 DATE_INT; the AD1 date is used", "warning",
+                           column="DATE_PLACED")
+            s.setdefault("perm_adm_decision_date", adm)
+            if (r.v["REASON_PLACED_CEASED"] or "").upper().startswith("RD"):
+                s["perm_decision_reversed_date"] = iso(r.d["DATE_PLACED_CEASED"])
+        for cla_id, s in items.items():
+            p = owner[cla_id]
+            tables["ssd_permanence"].append(_src(source[cla_id], perm_person_id=p.child, perm_cla_id=cla_id, **s))
+
+
+def _name_year(name: str) -> int | None:
+    for m in NAME_YEAR.finditer(name):
+        first, second = int(m.group(1)), int(m.group(2))
+        if second == (first + 1) % 100:
+            return first + 1
+    return None
+
+
+def _src(r: Row, **values: str | None) -> dict:
+    return {**values, SOURCE_ROW: r.row, SOURCE_FILE: r.file, SOURCE_LOCATION: f"SSDA903 {r.table}"}
