@@ -70,7 +70,7 @@ import yaml
 
 from pipelines.lib import benchmarks as bm
 from pipelines.lib.config import authority
-from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
+from pipelines.lib.paths import PROJECT_ROOT, REFERENCE_DIR, SQL_DIR
 
 PUBLISHED_DIR = REFERENCE_DIR / "published"
 CORE_DIR = SQL_DIR / "core"
@@ -83,7 +83,7 @@ KEY_COLUMNS = ("time_period", "geographic_level", "region_name", "old_la_code", 
 REQUIRED_KEYS = ("time_period", "geographic_level")  # the others only where the file has region / LA rows
 BLOCK_KEYS = {
     "file", "year_type", "filters", "value_column", "numerator_column", "denominator_column",
-    "denominator_filters", "gap_compare_filters", "multiplier", "period_end_month", "shipped",
+    "denominator_filters", "gap_compare_filters", "multiplier", "period_end_month", "shipped", "value_format",
     "publication", "data_set", "released_as", "url", "note",
 }
 
@@ -111,6 +111,7 @@ class PublishedBlock:
     multiplier: float = 100.0
     period_end_month: int = 12
     shipped: bool = True
+    value_format: str = "number"  # or "years_months": "01:07" (1 year 7 months) -> days
 
     @property
     def has_counts(self) -> bool:
@@ -156,7 +157,28 @@ def parse_block(raw: Mapping[str, Any], where: str) -> PublishedBlock:
         denominator_column=raw.get("denominator_column"), denominator_filters=_filters("denominator_filters"),
         gap_compare_filters=_filters("gap_compare_filters"), multiplier=float(raw.get("multiplier", 100)),
         period_end_month=month, shipped=bool(raw.get("shipped", True)),
+        value_format=_value_format(raw.get("value_format", "number"), where),
     )
+
+
+VALUE_FORMATS = ("number", "years_months")
+DAYS_PER_YEAR = 365.25
+
+
+def _value_format(fmt: Any, where: str) -> str:
+    if fmt not in VALUE_FORMATS:
+        raise PublishedDataError(f"{where}: value_format {fmt!r} not in {VALUE_FORMATS}")
+    return str(fmt)
+
+
+def years_months_days(raw: str | None) -> tuple[float | None, str | None]:
+    """The DfE adoption-timings "YY:MM" text as days: years * 365.25 + months * 365.25 / 12, to the whole day
+    ("01:07" -> 365.25 + 7 * 30.4375 = 578.3 -> 578). A symbol or other text stays missing with its symbol."""
+    text = (raw or "").strip()
+    parts = text.split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[1]) < 12:
+        return float(round(int(parts[0]) * DAYS_PER_YEAR + int(parts[1]) * DAYS_PER_YEAR / 12)), None
+    return _number(raw)
 
 
 # --------------------------------------------------------------------------------------------- periods
@@ -190,6 +212,15 @@ def search_dirs(user_dir: Path | str | None = None) -> list[Path]:
         dirs.append(Path(chosen))
     dirs.append(PUBLISHED_DIR)
     return dirs
+
+
+def _shown(folder: Path) -> str:
+    """A searched folder as the pack shows it: the shipped one relative to the project (the same on every
+    machine, so packs stay byte-identical), a user folder as given."""
+    try:
+        return str(Path(folder).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(folder)
 
 
 def locate(file: str, user_dir: Path | str | None = None) -> Path | None:
@@ -326,7 +357,7 @@ def _cells(rows: pl.DataFrame, block: PublishedBlock, path: Path, value_col: str
         else:
             name = "England"
             keys = [(end, "england", "england")]
-        value, symbol = _number(rec[value_col])
+        value, symbol = (years_months_days if block.value_format == "years_months" else _number)(rec[value_col])
         num, num_symbol = _number(rec[num_col]) if num_col else (None, None)
         den, den_symbol = _number(rec[den_col]) if den_col else (None, None)
         for key in keys:
@@ -425,7 +456,7 @@ def measure_frame(measure_id: str, block: PublishedBlock, user_dir: Path | str |
     """Every area and year of one measure (trust, every LA, region, England), or one row saying why none."""
     path = locate(block.file, user_dir)
     if path is None:
-        looked = ", ".join(str(d) for d in search_dirs(user_dir))
+        looked = ", ".join(_shown(d) for d in search_dirs(user_dir))
         return _frame(_measure_row_only(measure_id, f"source file {block.file} not supplied (looked in {looked})"))
     df = read_ees(path)
     check_columns(df, block, path, measure_id)

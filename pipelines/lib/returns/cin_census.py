@@ -254,10 +254,16 @@ def _text(el: ET.Element | None) -> str | None:
 def _iso_date(text: str) -> str | None:
     """YYYY-MM-DD when ``text`` is a real calendar date (time and time-zone parts dropped), else None."""
     if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual case: plain YYYY-MM-DD
+        known = _DATES.get(text)
+        if known is not None:
+            return known  # one string per distinct date, shared by every row that holds it
         try:
-            return dt.date.fromisoformat(text).isoformat()
+            iso = dt.date.fromisoformat(text).isoformat()
         except ValueError:
             return None
+        if len(_DATES) < 100_000:
+            _DATES[text] = iso
+        return iso
     m = _DATE.match(text)
     if not m:
         return None
@@ -275,15 +281,37 @@ def _norm_id(text: str | None) -> str | None:
     return text.strip().upper() if text and text.strip() else None
 
 
-@dataclass
+@cache
+def _columns(table: str) -> dict[str, int]:
+    return {c: i for i, c in enumerate(contract()[table].columns)}
+
+
+_DATES: dict[str, str] = {}
+
+
+@dataclass(slots=True)
 class _Row:
+    """One adapted row; cells in contract column order (a national census holds millions of these)."""
+
     table: str
     key: tuple
     rank: tuple          # (origin preference, census year, file index): the highest rank of a key wins
-    cells: dict[str, str | None]
+    cells: list[str | None]
     source_row: int
     source_file: str
     location: str
+
+    @classmethod
+    def of(cls, table: str, key: tuple, rank: tuple, cells: dict[str, str | None], source_row: int,
+           source_file: str, location: str) -> _Row:
+        cols = _columns(table)
+        return cls(table, key, rank, [cells.get(c) for c in cols], source_row, source_file, location)
+
+    def get(self, column: str) -> str | None:
+        return self.cells[_columns(self.table)[column]]
+
+    def set(self, column: str, value: str | None) -> None:
+        self.cells[_columns(self.table)[column]] = value
 
 
 @dataclass
@@ -425,8 +453,8 @@ class CinCensusAdapter:
         for gname in top:
             if gname not in schema.sub_group_names("Child"):
                 self._unknown(st, "Child", gname, f"{loc}/{gname}[1]")
-        rows.append(_Row("ssd_person", ("P", child_key) if child_key else ("LOC", fname, loc), (0, rank_year, st.index),
-                         person, child_no, fname, loc))
+        person_key = ("P", child_key) if child_key else ("LOC", fname, loc)
+        rows.append(_Row.of("ssd_person", person_key, (0, rank_year, st.index), person, child_no, fname, loc))
 
         episode_group = schema.groups["CINdetails"]
         for k, cin in enumerate(top.get("CINdetails", []), start=1):
@@ -445,7 +473,7 @@ class CinCensusAdapter:
                 rkey = ("RF", rid)
             cells["cine_referral_id"] = rid
             cells["cine_person_id"] = person.get("pers_person_id")
-            rows.append(_Row("ssd_cin_episodes", rkey, (0, rank_year, st.index), cells,
+            rows.append(_Row.of("ssd_cin_episodes", rkey, (0, rank_year, st.index), cells,
                              st.counters["CINdetails"], fname, cloc))
             self._episode_records(st, cin, cloc, rid, child_key is not None, person.get("pers_person_id"),
                                   cells.get("_DateOfInitialCPC"), rows, issues, extra_lacks)
@@ -494,7 +522,7 @@ class CinCensusAdapter:
                     if icpc:
                         s47_icpc_dates.add(_iso_date(icpc) or icpc)
                         ic, ikey = ident("IC", icpc, f"{gloc}/DateOfInitialCPC")
-                        rows.append(_Row("ssd_initial_cp_conference", ikey, (1, *rank[1:]), {
+                        rows.append(_Row.of("ssd_initial_cp_conference", ikey, (1, *rank[1:]), {
                             "icpc_icpc_id": ic, "icpc_s47_enquiry_id": rec, "icpc_person_id": person_id,
                             "icpc_referral_id": rid, "icpc_icpc_target_date": target, "icpc_icpc_date": icpc,
                         }, n, fname, f"{gloc}/DateOfInitialCPC"))
@@ -506,10 +534,10 @@ class CinCensusAdapter:
                     rec, key = None, ("LOC", fname, gloc)
                 for c in [c for c in cells if c.startswith("_")]:
                     cells.pop(c)
-                rows.append(_Row(group.table, key, rank, cells, n, fname, gloc))
+                rows.append(_Row.of(group.table, key, rank, cells, n, fname, gloc))
         if cin_icpc and (_iso_date(cin_icpc) or cin_icpc) not in s47_icpc_dates:
             ic, ikey = ident("IC", cin_icpc, f"{cloc}/DateOfInitialCPC")
-            rows.append(_Row("ssd_initial_cp_conference", ikey, rank, {
+            rows.append(_Row.of("ssd_initial_cp_conference", ikey, rank, {
                 "icpc_icpc_id": ic, "icpc_s47_enquiry_id": None, "icpc_person_id": person_id,
                 "icpc_referral_id": rid, "icpc_icpc_date": cin_icpc,
             }, st.counters["CINdetails"], fname, f"{cloc}/DateOfInitialCPC"))
@@ -531,7 +559,7 @@ class CinCensusAdapter:
                 rec = _hid("RV", plan_id, iso) if iso else _hid("RV", plan_id, "no-date", st.path.name, rloc)
                 key = ("RV", rec)
             cells.update(cppr_cp_review_id=rec, cppr_cp_plan_id=plan_id, cppr_person_id=person_id)
-            rows.append(_Row("ssd_cp_reviews", key, rank, cells, n, st.path.name, rloc))
+            rows.append(_Row.of("ssd_cp_reviews", key, rank, cells, n, st.path.name, rloc))
 
     # -- cells ----------------------------------------------------------------------------------------------
     def _cells(self, st: _FileState, group: Group, el: ET.Element, gloc: str, row: int,
@@ -657,20 +685,19 @@ def _latest(rows: list[_Row]) -> list[_Row]:
             best[k] = r.rank
     kept = [r for r in rows if best[(r.table, r.key)] == r.rank]
     # Links between conferences and plans, from the records that won.
-    plans = {(r.cells.get("cppl_referral_id"), r.cells.get("cppl_cp_plan_start_date")): r.cells["cppl_cp_plan_id"]
-             for r in kept if r.table == "ssd_cp_plans" and r.cells.get("cppl_cp_plan_id")}
-    icpcs = {}
+    plans = {(r.get("cppl_referral_id"), r.get("cppl_cp_plan_start_date")): r.get("cppl_cp_plan_id")
+             for r in kept if r.table == "ssd_cp_plans" and r.get("cppl_cp_plan_id")}
+    icpcs: dict[tuple, str] = {}
     for r in kept:
-        if r.table == "ssd_initial_cp_conference" and r.cells.get("icpc_icpc_id"):
-            k = (r.cells.get("icpc_referral_id"), r.cells.get("icpc_icpc_date"))
+        if r.table == "ssd_initial_cp_conference" and r.get("icpc_icpc_id"):
+            k = (r.get("icpc_referral_id"), r.get("icpc_icpc_date"))
             plan = plans.get(k)
-            r.cells["icpc_cp_plan_id"] = plan
-            r.cells["icpc_icpc_outcome_cp_flag"] = "Y" if plan else "N"
-            icpcs.setdefault(k, r.cells["icpc_icpc_id"])
+            r.set("icpc_cp_plan_id", plan)
+            r.set("icpc_icpc_outcome_cp_flag", "Y" if plan else "N")
+            icpcs.setdefault(k, r.get("icpc_icpc_id"))
     for r in kept:
         if r.table == "ssd_cp_plans":
-            r.cells["cppl_icpc_id"] = icpcs.get((r.cells.get("cppl_referral_id"),
-                                                 r.cells.get("cppl_cp_plan_start_date")))
+            r.set("cppl_icpc_id", icpcs.get((r.get("cppl_referral_id"), r.get("cppl_cp_plan_start_date"))))
     return kept
 
 
@@ -683,7 +710,7 @@ def _frames(rows: list[_Row]) -> dict[str, pl.DataFrame]:
     for table in TABLES:
         cols = list(spec[table].columns)
         trs = sorted(by_table.get(table, []), key=lambda r: (r.source_file, r.source_row, r.location))
-        data: dict[str, list] = {c: [r.cells.get(c) for r in trs] for c in cols}
+        data: dict[str, list] = {c: [r.cells[i] for r in trs] for i, c in enumerate(cols)}
         data[SOURCE_ROW] = [r.source_row for r in trs]
         data[SOURCE_FILE] = [r.source_file for r in trs]
         data[SOURCE_LOCATION] = [r.location for r in trs]

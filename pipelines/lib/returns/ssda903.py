@@ -637,7 +637,7 @@ class _Adaptation:
         for e in eps:
             if e.v["HOME_POST"] and (not runs or runs[-1].v["HOME_POST"] != e.v["HOME_POST"]):
                 runs.append(e)
-        for a, b in zip(runs, [*runs[1:], None], strict=True):
+        for a, b in zip(runs, [*runs[1:], None], strict=False):
             tables["ssd_address"].append(_src(
                 a, addr_person_id=child, addr_address_type="HOME", addr_address_start_date=iso(a.d["DECOM"]),
                 addr_address_end_date=iso(b.d["DECOM"]) if b else None, addr_address_postcode=a.v["HOME_POST"]))

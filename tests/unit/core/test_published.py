@@ -394,7 +394,7 @@ def test_every_published_card_and_which_have_values(shipped):
         assert block.get("publication") and block.get("data_set"), mid
         reasons = trust.filter(pl.col("measure_id") == mid)["reason"].to_list()
         assert reasons == [f"source file {file} not supplied (looked in /nonexistent-published-dir, "
-                           f"{pb.PUBLISHED_DIR})"], mid
+                           "data/reference/published)"], mid
     for mid, family in FEED_FALLBACK.items():
         assert cards[mid]["feed"]["family"] == family, mid
 
@@ -449,3 +449,27 @@ def test_trust_series_as_at_a_date(shipped):
     assert pb.latest_period(shipped, "CDS_ED04") == 2025
     missing = pb.trust_series(shipped, "CDS_ED02", date(2025, 3, 31))
     assert len(missing) == 1 and missing[0]["reason"].startswith("source file exclusions_la.csv not supplied")
+
+
+def test_years_months_durations_read_as_days():
+    from pipelines.lib.core.published import years_months_days
+
+    # 1 year 7 months = 365.25 + 7 * 30.4375 = 578.3125 -> 578 days; 0 years 6 months = 182.625 -> 183
+    assert years_months_days("01:07") == (578.0, None)
+    assert years_months_days(" 00:06 ") == (183.0, None)
+    assert years_months_days("02:00") == (730.0, None)   # 730.5 rounds half to even
+    assert years_months_days("x") == (None, "x")          # a DfE symbol stays missing
+    assert years_months_days("01:13") == (None, "01:13")  # not a years:months value
+
+
+def test_fp13_national_comparator_in_days():
+    import polars as pl
+
+    from pipelines.lib.core.published import published_values
+    from pipelines.lib.measure_cards import measure
+
+    frame = published_values(None, [measure("CDS_FP13")])
+    eng = frame.filter((pl.col("geographic_level") == "england"))
+    assert eng.height > 0 and eng["value"].drop_nulls().len() == eng.height
+    # national_cla_adopted_average_time_between_adoption_process_stages.csv, 2025, Total, stage 4: "01:07"
+    assert eng.filter(pl.col("time_period") == 2025)["value"].to_list() == [578.0]
