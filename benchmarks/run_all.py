@@ -1,4 +1,9 @@
-"""Runs every benchmark script in this folder in turn."""
+"""Runs every benchmark script in this folder in turn (bench_*.py, in name order).
+
+bench_pipeline.py: the pipeline on the default synthetic authority (benchmarks/results/pipeline.json).
+bench_returns.py: the 903 and CIN census adapters on national-size files, against liiatools when its
+virtualenv exists ($LIIATOOLS_VENV, default /work/peer-venv) (benchmarks/results/returns.json).
+"""
 
 import subprocess
 import sys

@@ -1,7 +1,7 @@
 """`scorecard`: the pipeline for people who don't open the Dagster UI.
 
   scorecard generate --out DIR [--seed N] [--size default|small|0.3] [--from YYYY-MM] [--to YYYY-MM]
-                     [--drops YYYY-MM-DD,...] [--dirty RATE] [--ssd-only]
+                     [--drops YYYY-MM-DD,...] [--dirty RATE] [--ssd-only | --returns-only]
   scorecard run      --extracts DIR --period YYYY-MM --out DIR [--allow-revision] [--clinic]
   scorecard backfill --extracts DIR --from YYYY-MM --to YYYY-MM --out DIR [--allow-revision] [--clinic]
   scorecard ui       [--port 3000]
@@ -49,7 +49,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     drops = [_day(d) for d in args.drops.split(",")] if args.drops else None
     written = generate(Path(args.out), seed=args.seed, size=args.size, start=args.start,
-                       end=_month_end(args.end), drops=drops, dirty=args.dirty, returns_903=not args.ssd_only)
+                       end=_month_end(args.end), drops=drops, dirty=args.dirty, returns=not args.ssd_only,
+                       returns_only=args.returns_only)
     print(f"generated {len(written)} drop(s) in {time.perf_counter() - started:.1f} s:")
     for folder in written:
         files = sorted(folder.iterdir())
@@ -209,8 +210,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--to", dest="end", type=_month, default=date(2025, 3, 1), help="last month YYYY-MM")
     g.add_argument("--drops", default=None, help="extract dates YYYY-MM-DD,... (default: the last three month ends)")
     g.add_argument("--dirty", type=float, default=0.0, help="rate of injected data faults (0 = clean)")
-    g.add_argument("--ssd-only", action="store_true",
-                   help="SSD tables only: no SSDA903 returns in the drops dated 31 March")
+    kind = g.add_mutually_exclusive_group()
+    kind.add_argument("--ssd-only", action="store_true",
+                      help="SSD tables only: no SSDA903 or CIN census returns in the drops dated 31 March")
+    kind.add_argument("--returns-only", action="store_true",
+                      help="statutory returns (SSDA903, CIN census) instead of the SSD tables, in every drop")
     g.set_defaults(func=cmd_generate)
 
     for name, helptext in (("run", "ingest drops and compute one reporting month"),

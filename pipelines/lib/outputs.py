@@ -52,10 +52,32 @@ def kpi_status_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) ->
                    "ORDER BY kpi_id, period_end", params={"f": first, "l": last}).pl()
 
 
+RETURN_ISSUES_SQL = (
+    # statutory-return adapter findings of the current drop (errors, warnings and stitching repairs), located
+    # in the return's own file, table (903 table, Annex A list, XML element), column and row
+    "SELECT source_file AS file, table_name AS table, column_name AS column, source_row AS row, reason AS rule, "
+    "'return ' || severity AS severity, CAST(NULL AS VARCHAR) AS kpis_affected "
+    "FROM staged.return_issues i JOIN staged.current_drop c USING (drop_id) "
+    "ORDER BY severity, table_name, file, source_row")
+
+
 def error_report(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pl.DataFrame:
-    """Every failing record of the run's quality checks: file, table, column, row, rule, severity, KPIs."""
-    if not _exists(con, "quality_failures"):
-        return pl.DataFrame()
+    """Every failing record of the run's quality checks: file, table, column, row, rule, severity, KPIs; then
+    the statutory-return adapters' findings for the drop (severity 'return error' / 'return warning' /
+    'return repair')."""
+    frames = []
+    if _exists(con, "quality_failures"):
+        frames.append(_quality_failures(con, first, last))
+    has_issues = con.sql("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' AND "
+                         "table_name = 'return_issues'").fetchall()[0][0]
+    if has_issues:
+        issues = con.sql(RETURN_ISSUES_SQL).pl()
+        if issues.height:
+            frames.append(issues)
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+
+
+def _quality_failures(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pl.DataFrame:
     return con.sql(
         "SELECT file, table_name AS table, column_name AS column, source_row AS row, rule, severity, kpis_affected "
         "FROM quality_failures f JOIN staged.current_drop c USING (drop_id) "

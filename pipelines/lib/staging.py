@@ -458,6 +458,17 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                 continue
         elif table.name in returns.frames:
             parts = returns.frames[table.name]
+            from pipelines.lib.returns import COMBINED_TABLES, PRECEDENCE
+
+            if table.name not in COMBINED_TABLES:
+                # one format per table: the first in precedence order (a record in two returns would otherwise
+                # be counted twice, their derived ids differing)
+                best = min((fmt for fmt, _ in parts), key=PRECEDENCE.index)
+                dropped = sorted({fmt for fmt, _ in parts} - {best})
+                if dropped:
+                    summary.messages.append(f"table {table.name}: staged from the {best}; the "
+                                            f"{' and '.join(dropped)} rows for it are not staged")
+                parts = [(fmt, f) for fmt, f in parts if fmt == best]
             formats = " and ".join(dict.fromkeys(fmt for fmt, _ in parts))
             carried = pl.concat([f for _, f in parts], how="diagonal").drop("source_location", strict=False)
             carried_from = ", ".join(dict.fromkeys(carried["source_file"].drop_nulls().to_list()))

@@ -5,30 +5,9 @@
 -- One record per child with a score: numerator = the child's latest score dated in the $check_months months up
 -- to the period end, denominator 1, so the value (unit mean) is the average score. A child in the age band
 -- with no score in those months, or a latest score outside 0-40, or no date of birth, is excluded with a reason.
-WITH cutoffs AS (
-    -- the first day of the k months up to each period end: the day after the last day of the month k months
-    -- earlier (kpis.md month arithmetic; 29 Feb 2024 -> 1 Mar 2023)
-    SELECT period_end,
-           CAST(last_day(period_end - to_months(CAST($looked_after_months AS INTEGER))) + INTERVAL 1 DAY AS DATE)
-               AS care_from,
-           CAST(last_day(period_end - to_months(CAST($check_months AS INTEGER))) + INTERVAL 1 DAY AS DATE)
-               AS check_from
-    FROM kpi_windows
-    WHERE basis = 'snapshot'
-),
-cla_12_months AS (
-    SELECT s.period_end, s.person_id, c.check_from, p.pers_dob AS dob
-    FROM cla_snapshot AS s
-    JOIN cutoffs AS c ON c.period_end = s.period_end
-    LEFT JOIN ssd_person AS p ON p.pers_person_id = s.person_id
-    WHERE s.period_start <= c.care_from
-      -- time under short breaks does not count: no V3/V4 status in force after the first day (a status ending
-      -- on that day hands over to the next one that day)
-      AND NOT EXISTS (
-          SELECT 1 FROM cla_legal AS l
-          WHERE l.person_id = s.person_id AND l.short_break
-            AND l.start_date <= s.period_end AND (l.end_date IS NULL OR l.end_date > c.care_from)
-      )
+WITH cla_12_months AS (
+    -- the OC2 cohort (sql/models/40_cla_12_months.sql)
+    SELECT * FROM cla_12_months($looked_after_months, $check_months)
 ),
 in_age_band AS (
     -- aged min_age..max_age at the period end in whole years: the min_age birthday on or before it and the

@@ -4,29 +4,9 @@
 -- Numerator: the child's latest immunisation status dated in the $check_months months up to the period end is
 -- one of $up_to_date_statuses. No status in those months (none, or only an older one) is not up to date. A
 -- cohort child with only an undated status row stays in the denominator and gets an information-only row.
-WITH cutoffs AS (
-    -- the first day of the k months up to each period end: the day after the last day of the month k months
-    -- earlier (kpis.md month arithmetic; 29 Feb 2024 -> 1 Mar 2023)
-    SELECT period_end,
-           CAST(last_day(period_end - to_months(CAST($looked_after_months AS INTEGER))) + INTERVAL 1 DAY AS DATE)
-               AS care_from,
-           CAST(last_day(period_end - to_months(CAST($check_months AS INTEGER))) + INTERVAL 1 DAY AS DATE)
-               AS check_from
-    FROM kpi_windows
-    WHERE basis = 'snapshot'
-),
-cla_12_months AS (
-    SELECT s.period_end, s.person_id, c.check_from
-    FROM cla_snapshot AS s
-    JOIN cutoffs AS c ON c.period_end = s.period_end
-    WHERE s.period_start <= c.care_from
-      -- time under short breaks does not count: no V3/V4 status in force after the first day (a status ending
-      -- on that day hands over to the next one that day)
-      AND NOT EXISTS (
-          SELECT 1 FROM cla_legal AS l
-          WHERE l.person_id = s.person_id AND l.short_break
-            AND l.start_date <= s.period_end AND (l.end_date IS NULL OR l.end_date > c.care_from)
-      )
+WITH cla_12_months AS (
+    -- the OC2 cohort (sql/models/40_cla_12_months.sql)
+    SELECT * FROM cla_12_months($looked_after_months, $check_months)
 ),
 statuses AS (
     SELECT clai_person_id AS person_id,

@@ -27,6 +27,11 @@ from .workforce import Workforce
 
 __all__ = ["generate", "default_drops", "parse_size"]
 
+# What a returns-only drop leaves out: every SSD table, and the table only the 903 fills.
+REPLACED_BY_RETURNS = frozenset(
+    name for name in writer.load_contract() if name.startswith("ssd_") or name == "cla_oc2_outcomes"
+)
+
 
 def parse_size(size: str | float) -> float:
     """'default' = 1.0, 'small' = 1/20, or a scale factor such as '0.1'."""
@@ -67,13 +72,26 @@ def generate(
     end: dt.date = dt.date(2025, 3, 31),
     drops: list[dt.date] | None = None,
     dirty: float = 0.0,
-    returns_903: bool = False,
+    returns: bool = False,
+    returns_only: bool = False,
+    returns_903: bool | None = None,
 ) -> list[Path]:
     """Write one folder of CSV files per extract date; returns the folders written (in date order).
 
-    With ``returns_903`` a drop dated 31 March also holds the SSDA903 CSV set of every collection year
-    completed by then (returns_903.py); the SSD files are the same either way.
+    With ``returns`` a drop dated 31 March also holds the statutory returns of every collection year
+    completed by then (from 2017/18, and within the simulated span): the SSDA903 CSV set (returns_903.py)
+    and one CIN census XML per year (returns_cin.py, ``cin_census_2019-20.xml``). The SSD files are the same
+    either way. ``returns_903`` is the flag's former name, kept as an alias.
+
+    With ``returns_only`` every drop holds the returns of the years completed by its date *instead of* the
+    tables they replace: no ``ssd_*`` table (an authority sending its returns has no SSD extract; contacts,
+    workers and involvements are then simply absent) and no ``cla_oc2_outcomes``, which only the 903 fills.
+    The tables no return carries and no case-management extract holds stay: complaints, budget monitoring,
+    workforce establishment, information-governance incidents, area_lookup and local_feeds. A drop dated
+    before the first completed collection year is refused (it would hold no case data at all).
     """
+    if returns_903 is not None:
+        returns = returns or returns_903
     if not 0.0 <= dirty <= 1.0:
         raise ValueError("dirty must be between 0 and 1")
     scale = parse_size(size)
@@ -82,6 +100,12 @@ def generate(
         raise ValueError("no extract dates")
     if drop_dates[0] < start:
         raise ValueError("extract dates must not precede start")
+    if returns_only:
+        from .returns_903 import collection_years
+
+        if not collection_years(start, drop_dates[0]):
+            raise ValueError(f"returns only: no collection year from {start} is complete by the extract date "
+                             f"{drop_dates[0]}, so that drop would hold no case data")
     horizon = max(end.toordinal(), drop_dates[-1].toordinal())
     out_dir = Path(out_dir)
 
@@ -127,13 +151,17 @@ def generate(
         folder = out_dir / dd.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         for name, spec in contract.items():
+            if returns_only and name in REPLACED_BY_RETURNS:
+                continue
             df = writer.cut(frames[name], name, spec, dd.toordinal())
             df = writer.render(df, name, spec, int(seed), dirty)
             writer.write(df, folder / f"{name}.csv")
-        if returns_903 and (dd.month, dd.day) == (3, 31):
+        if returns_only or (returns and (dd.month, dd.day) == (3, 31)):
             from .returns_903 import write_returns
+            from .returns_cin import write_census_years
 
             write_returns(folder, frames, contract, int(seed), start, dd)
+            write_census_years(folder, frames, contract, start, dd)
         written.append(folder)
     return written
 

@@ -197,12 +197,19 @@ def add_faults(df: pl.DataFrame, name: str, spec: dict, seed: int, dirty: float)
     return df.with_columns(pl.Series("_fault", fault, dtype=pl.String), pl.Series("_fcol", fcol, dtype=pl.String))
 
 
-def cut(df: pl.DataFrame, name: str, spec: dict, drop: int) -> pl.DataFrame:
-    """The table as it stands in the extract taken at ``drop`` (ordinal), still typed."""
+def cut(df: pl.DataFrame, name: str, spec: dict, drop: int, events_by: int | None = None) -> pl.DataFrame:
+    """The table as it stands in the extract taken at ``drop`` (ordinal), still typed.
+
+    ``events_by`` (an ordinal on or before ``drop``) cuts a statutory return re-run at ``drop`` for a year
+    ending then: what was known at ``drop`` (late entries, corrections), but no event after ``events_by``
+    (those dates blank, as in an extract taken that day). A care leaver's status records are events: the
+    latest one by ``events_by`` is used.
+    """
     D = pl.lit(drop - EPOCH).cast(pl.Date)
+    E = D if events_by is None else pl.lit(min(events_by, drop) - EPOCH).cast(pl.Date)
     cols = dict(spec["columns"])
     cols.update(HIDDEN.get(name, {}))
-    df = df.filter(pl.col("_appear") <= D)
+    df = df.filter(pl.col("_appear") <= (E if name == "ssd_care_leavers" else D))
     rev_targets = [c for c in cols if cols[c] == "date"]
     if df["_rev_col"].null_count() < df.height:
         present = set(df["_rev_col"].drop_nulls().unique().to_list())
@@ -222,7 +229,7 @@ def cut(df: pl.DataFrame, name: str, spec: dict, drop: int) -> pl.DataFrame:
         df = df.with_columns(
             pl.when(pl.col("clea_care_leaver_eligibility") == "QUALIFYING")
             .then(pl.lit("QUALIFYING"))
-            .when(D < pl.col("_b18"))
+            .when(E < pl.col("_b18"))
             .then(pl.lit("RELEVANT"))
             .otherwise(pl.lit("FORMER_RELEVANT"))
             .alias("clea_care_leaver_eligibility")
@@ -231,10 +238,10 @@ def cut(df: pl.DataFrame, name: str, spec: dict, drop: int) -> pl.DataFrame:
     conds: dict[str, list[tuple[pl.Expr, object]]] = {}
     for c, t in cols.items():
         if t == "date" and c not in SCHEDULED:
-            conds.setdefault(c, []).append((pl.col(c) > D, None))
+            conds.setdefault(c, []).append((pl.col(c) > E, None))
     for parent, deps in DEPENDENTS.get(name, {}).items():
         for dep, value in deps:
-            conds.setdefault(dep, []).append((pl.col(parent) > D, value))
+            conds.setdefault(dep, []).append((pl.col(parent) > E, value))
     exprs = []
     for c, lst in conds.items():
         e = None

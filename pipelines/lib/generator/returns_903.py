@@ -1,10 +1,16 @@
 """The synthetic authority's SSDA903 returns: one CSV set per completed collection year, from the SSD record.
 
-Each year's files are cut from the true record as it stood on 31 March of that year (what the return held
-when it was made: episodes still open then have no DEC), so a set of several years exercises the adapter's
-stitching (an open episode continuing in the next year's file). Dates are DD/MM/YYYY as real exports write
+Each year's files are the return as the authority's system would produce it on the drop's extract date:
+what was known by then (late entries, corrected dates), but nothing that happened after that year's
+31 March (episodes still open then have no DEC), so a set of several years exercises the adapter's stitching
+(an open episode continuing in the next year's file) while the years together say what the SSD tables of
+the same drop say. (Cut at each 31 March instead, a record entered late or corrected after the year end
+would differ from the SSD tables for reasons that are not the return's: it was simply made earlier.) Dates are DD/MM/YYYY as real exports write
 them; file names follow the usual export names (``903_episodes_2019-20.csv``), which the adapter does not use
 to recognise a table.
+
+OC3 holds the relevant and former relevant young people with a 17th-21st birthday in the year (not the
+qualifying ones), with their latest status recorded by 31 March.
 
 OC2 outcomes come from the simulated checks: HEALTH_CHECK = an annual health check completed in the 12 months
 to 31 March, TEETH_CHECK = a dental check completed in them, HEALTH_ASSESSMENT = a development check for an
@@ -49,7 +55,7 @@ def write_returns(folder: Path, frames: dict[str, pl.DataFrame], contract: dict,
     """Write the 903 set of every completed collection year into a drop folder; returns the files written."""
     written = []
     for year in collection_years(start, drop):
-        for table, frame in year_tables(frames, contract, seed, year).items():
+        for table, frame in year_tables(frames, contract, seed, year, known_at=drop).items():
             path = folder / file_name(table, year)
             frame.write_csv(path, include_header=True, null_value="", line_terminator="\n")
             written.append(path)
@@ -60,18 +66,25 @@ def _uk(col: str) -> pl.Expr:
     return pl.col(col).dt.strftime("%d/%m/%Y")
 
 
+def _dob_of(col: str, dob: dict) -> pl.Expr:
+    return pl.col(col).replace_strict(dob, default=None, return_dtype=pl.Date).dt.strftime("%d/%m/%Y").alias("DOB")
+
+
 def _age(dob: dt.date | None, on: dt.date) -> int | None:
     if dob is None:
         return None
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
-def year_tables(frames: dict[str, pl.DataFrame], contract: dict, seed: int, year: int) -> dict[str, pl.DataFrame]:
+def year_tables(frames: dict[str, pl.DataFrame], contract: dict, seed: int, year: int,
+                known_at: dt.date | None = None) -> dict[str, pl.DataFrame]:
+    """One year's 903 tables, known as at ``known_at`` (default: that year's 31 March), events up to 31 March."""
     ys, ye = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
     at = ye.toordinal()
+    known = max(at, known_at.toordinal()) if known_at else at
 
     def cut(name: str) -> pl.DataFrame:
-        return writer.cut(frames[name], name, contract[name], at)
+        return writer.cut(frames[name], name, contract[name], known, events_by=at)
 
     person = cut("ssd_person").select("pers_person_id", "pers_sex", "pers_ethnicity", "pers_dob", "pers_upn_unknown")
     dob = dict(zip(person["pers_person_id"].to_list(), person["pers_dob"].to_list(), strict=True))
@@ -114,18 +127,21 @@ def year_tables(frames: dict[str, pl.DataFrame], contract: dict, seed: int, year
     reviews = cut("ssd_cla_reviews").filter(pl.col("clar_cla_review_date").is_between(ys, ye)).with_columns(
         pl.col("clar_cla_id").replace_strict(child_of_cla, default=None).alias("CHILD"))
     out["Reviews"] = reviews.sort("CHILD", "clar_cla_review_date").select(
-        "CHILD", pl.col("CHILD").replace_strict(dob, default=None, return_dtype=pl.Date).dt.strftime("%d/%m/%Y").alias("DOB"),
+        "CHILD", _dob_of("CHILD", dob),
         _uk("clar_cla_review_date").alias("REVIEW"), pl.col("clar_cla_review_participation").alias("REVIEW_CODE"))
 
     missing = cut("ssd_missing").filter((pl.col("miss_missing_episode_start_date") <= ye) & (
         pl.col("miss_missing_episode_end_date").is_null() | (pl.col("miss_missing_episode_end_date") >= ys)))
     out["Missing"] = missing.sort("miss_person_id", "miss_missing_episode_start_date").select(
         pl.col("miss_person_id").alias("CHILD"),
-        pl.col("miss_person_id").replace_strict(dob, default=None, return_dtype=pl.Date).dt.strftime("%d/%m/%Y").alias("DOB"),
+        _dob_of("miss_person_id", dob),
         pl.col("miss_missing_episode_type").replace_strict(MISSING_CODE, default=None).alias("MISSING"),
-        _uk("miss_missing_episode_start_date").alias("MIS_START"), _uk("miss_missing_episode_end_date").alias("MIS_END"))
+        _uk("miss_missing_episode_start_date").alias("MIS_START"),
+        _uk("miss_missing_episode_end_date").alias("MIS_END"))
 
-    leavers = cut("ssd_care_leavers")
+    # OC3 is about relevant and former relevant young people (looked after 13 weeks since 14, some of it at
+    # 16 or later): a qualifying care leaver is not in it
+    leavers = cut("ssd_care_leavers").filter(pl.col("clea_care_leaver_eligibility").fill_null("") != "QUALIFYING")
     oc3 = []
     for r in leavers.iter_rows(named=True):
         b = dob.get(r["clea_person_id"])
@@ -160,7 +176,7 @@ def year_tables(frames: dict[str, pl.DataFrame], contract: dict, seed: int, year
               .unique("clae_person_id", keep="first", maintain_order=True))
     out["PrevPerm"] = starts.select(
         pl.col("clae_person_id").alias("CHILD"),
-        pl.col("clae_person_id").replace_strict(dob, default=None, return_dtype=pl.Date).dt.strftime("%d/%m/%Y").alias("DOB"),
+        _dob_of("clae_person_id", dob),
         pl.lit("Z1").alias("PREV_PERM"), pl.lit(None, pl.String).alias("LA_PERM"),
         pl.lit(None, pl.String).alias("DATE_PERM"))
     return {t: out[t] for t in FILES}

@@ -3,18 +3,23 @@
     from pipelines.lib.generator.returns_cin import write_cin_census
     write_cin_census(Path("landing/2020-03-31"), Path("out"), [2018, 2019])
 
-writes ``out/cin_census_2018_19.xml`` and ``out/cin_census_2019_20.xml`` from the drop's CSV tables (or
-from a mapping of table name -> polars frame of string cells, as the drops hold them).
+writes ``out/cin_census_2018-19.xml`` and ``out/cin_census_2019-20.xml`` (named as exports usually are; the
+adapter reads the year from the header, not the name) from the drop's CSV tables (or from a mapping of table
+name -> polars frame of string cells, as the drops hold them). ``generate(..., returns=True)`` calls
+``write_census_years``, which cuts each year's census as known at the drop date, events to that 31 March.
 
 What a year's census carries (the DfE scope: every child in need at any point in the year, with what
 happened in the year):
 
 - a ``CINdetails`` for each referral (episode of need) open at any point in the year: referral date on or
-  before 31 March and no closure before 1 April; a closure after 31 March is left out (open at year end);
+  before 31 March and no closure before 1 April; a closure after 31 March is left out (open at year end).
+  A referral whose record has a date after its closure (an assessment authorised after the referral was
+  closed) stays in scope up to that date, so the census of that later year still reports it;
 - inside it, the assessments, CIN plans, S47 enquiries and CP plans that overlap the year (started on or
   before 31 March, not finished before 1 April), and each plan's reviews held in the year; any date after
   31 March is left out, as it had not happened when the census was taken;
-- ``Section47/DateOfInitialCPC`` and ``InitialCPCtarget`` from the conference that followed the enquiry;
+- ``Section47/DateOfInitialCPC`` and ``InitialCPCtarget`` from the conference that followed the enquiry (an
+  enquiry that ended before 1 April is still reported in the year its conference was held);
   ``CINdetails/DateOfInitialCPC`` the latest conference of the referral held by 31 March (a transfer-in
   conference has no S47); ``ICPCnotRequired`` true when the enquiry ended by 31 March with no conference;
 - the child's identifiers with ``GenderCurrent`` (M → 1, F → 2, otherwise 0) before 2024/25 and ``Sex``
@@ -49,6 +54,14 @@ TABLES = (
     "ssd_cp_reviews",
 )
 GENDER_CURRENT = {"M": "1", "F": "2"}  # anything else: 0 (not known)
+# the dates of a referral's records that the census reports (a referral stays in scope until the last of them)
+ACTIVITY_DATES = {
+    "ssd_cin_assessments": ("cina_assessment_start_date", "cina_assessment_auth_date"),
+    "ssd_cin_plans": ("cinp_cin_plan_start_date", "cinp_cin_plan_end_date"),
+    "ssd_s47_enquiry": ("s47e_s47_start_date",),
+    "ssd_initial_cp_conference": ("icpc_icpc_date",),
+    "ssd_cp_plans": ("cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
+}
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -69,12 +82,35 @@ def write_cin_census(
     data = _Index(tables)
     written = []
     for year in sorted({parse_year(y) for y in years}):
-        path = out_dir / f"cin_census_{year}_{(year + 1) % 100:02d}.xml"
+        path = out_dir / file_name(year)
         tmp = path.with_suffix(".xml.tmp")
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
             _write_year(f, data, year, lea)
         tmp.replace(path)
         written.append(path)
+    return written
+
+
+def file_name(year: int) -> str:
+    """The census file of the collection year starting in ``year``: cin_census_2019-20.xml for 2019."""
+    return f"cin_census_{year}-{(year + 1) % 100:02d}.xml"
+
+
+def write_census_years(folder: Path, frames: Mapping[str, pl.DataFrame], contract: dict, start: dt.date,
+                       drop: dt.date) -> list[Path]:
+    """The generator's census files in a drop: one per collection year completed by the drop date (the
+    same years as the 903 set), each as the authority's system would produce it on the extract date: what
+    was known by then (late entries, corrections), nothing after that year's 31 March (see returns_903)."""
+    from . import drops as writer
+    from .returns_903 import collection_years
+
+    written = []
+    for year_ending in collection_years(start, drop):
+        at = dt.date(year_ending, 3, 31).toordinal()
+        tables = {name: writer.render(writer.cut(frames[name], name, contract[name], drop.toordinal(), events_by=at),
+                                      name, contract[name], 0, 0.0)
+                  for name in TABLES}
+        written += write_cin_census(tables, folder, [year_ending - 1])
     return written
 
 
@@ -135,6 +171,19 @@ class _Index:
         self.icpc_by_s47 = {r["icpc_s47_enquiry_id"]: r for r in t["ssd_initial_cp_conference"]
                             if r.get("icpc_s47_enquiry_id")}
 
+    def last_activity(self, ep: dict) -> dt.date | None:
+        """The referral's closure, or a later date of one of its records (an assessment authorised after the
+        referral closed): the referral is in the census of every year up to that date. None while open."""
+        close = _date(ep.get("cine_close_date"))
+        if close is None:
+            return None
+        recs = self.by_ref.get(ep["cine_referral_id"], {})
+        dates = [close]
+        for table, cols in ACTIVITY_DATES.items():
+            for r in recs.get(table, []):
+                dates += [d for c in cols if (d := _date(r.get(c)))]
+        return max(dates)
+
 
 def _overlaps(start: dt.date | None, end: dt.date | None, ys: dt.date, ye: dt.date) -> bool:
     return start is not None and start <= ye and (end is None or end >= ys)
@@ -161,7 +210,7 @@ def _write_year(f, data: _Index, year: int, lea: str | None) -> None:
     f.write("      <SoftwareCode>scorecard-synthetic</SoftwareCode>\n    </Source>\n  </Header>\n  <Children>\n")
     for pid in sorted(data.episodes):
         episodes = [e for e in data.episodes[pid]
-                    if _overlaps(_date(e["cine_referral_date"]), _date(e.get("cine_close_date")), ys, ye)]
+                    if _overlaps(_date(e["cine_referral_date"]), data.last_activity(e), ys, ye)]
         if not episodes:
             continue
         f.write("    <Child>\n")
@@ -221,9 +270,12 @@ def _write_episode(f, data: _Index, ep: dict, ys: dt.date, ye: dt.date) -> None:
                     f"{_el('CINPlanEndDate', _by(end, ye), j)}        </CINPlanDates>\n")
     for s in sorted(recs.get("ssd_s47_enquiry", []), key=lambda r: r.get("s47e_s47_start_date") or ""):
         start, end = _date(s.get("s47e_s47_start_date")), _date(s.get("s47e_s47_end_date"))
+        conf = data.icpc_by_s47.get(s.get("s47e_s47_enquiry_id"))
+        held_on = _date(conf.get("icpc_icpc_date")) if conf else None
+        if end is not None and held_on is not None and held_on > end:
+            end = held_on  # the enquiry is reported until its conference, which carries it into that year
         if not _overlaps(start, end, ys, ye):
             continue
-        conf = data.icpc_by_s47.get(s.get("s47e_s47_enquiry_id"))
         held = _by(_date(conf.get("icpc_icpc_date")), ye) if conf else None
         target = _date(conf.get("icpc_icpc_target_date")) if conf else None
         not_required = "true" if conf is None and end is not None and end <= ye else "false"

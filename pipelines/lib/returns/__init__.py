@@ -1,40 +1,38 @@
 """Statutory-return adapters: the registry, and adapting the return files of one drop.
 
-`ADAPTERS` lists every adapter (the CIN census one joins when its module exists). A file is given to the first
+`ADAPTERS` lists every adapter, in order of precedence. A file is given to the first
 adapter that recognises it by content; a file no adapter recognises is refused with a message saying what
 was expected: a file named after a contract table, or one of the statutory formats below.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
+from pipelines.lib.returns.annex_a import AnnexAAdapter
 from pipelines.lib.returns.base import Adapted, AdapterIssue, ReturnAdapter, UnknownShapeError
+from pipelines.lib.returns.cin_census import CinCensusAdapter
+from pipelines.lib.returns.csww import CswwAdapter
 from pipelines.lib.returns.ssda903 import TABLES as SSDA903_TABLES
 from pipelines.lib.returns.ssda903 import Ssda903CsvAdapter
 
-__all__ = ["ADAPTERS", "Adapted", "AdapterIssue", "UnknownShapeError", "adapt_drop", "classify", "expected_brief", "expected_shapes",
-           "recognise"]
+__all__ = ["ADAPTERS", "Adapted", "AdapterIssue", "UnknownShapeError", "adapt_drop", "classify", "expected_brief",
+           "expected_shapes", "recognise"]
 
 RETURN_SUFFIXES = (".csv", ".xml", ".xlsx", ".xlsm")
 
-
-def _optional(module: str, name: str) -> ReturnAdapter | None:
-    """An adapter written elsewhere, used when its module is present (it is not a hard dependency)."""
-    try:
-        return getattr(importlib.import_module(module), name)()
-    except (ImportError, AttributeError):
-        return None
-
-
-ADAPTERS: list[ReturnAdapter] = [a for a in (
-    Ssda903CsvAdapter(),
-    _optional("pipelines.lib.returns.cin_census", "CinCensusAdapter"),
-) if a is not None]
+# In order of precedence: when two formats in one drop fill the same contract table, the earlier one is staged
+# (the statutory returns are complete for their cohort; Annex A covers only the months before an inspection).
+# ssd_person is the exception: every format's children are combined (one row per child, the first kept).
+ADAPTERS: list[ReturnAdapter] = [Ssda903CsvAdapter(), CinCensusAdapter(), CswwAdapter(), AnnexAAdapter()]
+PRECEDENCE = [a.name for a in ADAPTERS]
+COMBINED_TABLES = ("ssd_person",)
 
 FORMAT_DETAIL = {
     "SSDA903 CSV": "SSDA903 CSV (a header row of one of " + ", ".join(SSDA903_TABLES) + ")",
+    "CIN census XML": "CIN census XML (root Message with Header and Children/Child)",
+    "CSWW XML": "children's social work workforce census XML",
+    "Ofsted Annex A workbook": "Ofsted Annex A workbook (.xlsx with sheets 'List 1' ... 'List 11' or their headers)",
 }
 
 

@@ -134,6 +134,12 @@ LACKS = [
     "UASC, PrevPerm, DoLo, MOTHER, MC_DOB: recognised, no contract table or column",
     "ssd_contacts, ssd_cin_*, ssd_s47_enquiry, ssd_initial_cp_conference, ssd_cp_*: not in the 903 "
     "(the CIN census carries them)",
+    "history before the earliest return in the drop: episodes that ended before its 1 April are absent, so a "
+    "period of care or placement that began earlier starts at its first episode in the returns (with that "
+    "episode's RNE, often L); KPI07 (2.5 years in care, 2 years placed), KPI08 (placements begun with a change "
+    "of carer) and KPI18 (adoptions in a 3-year window) undercount until the history is long enough",
+    "ssd_address: only HOME_POST, the home when care began, from each episode's start; a later move (during or "
+    "after care) is not in the 903, so the child's council (the latest home) can differ",
 ]
 
 

@@ -469,7 +469,7 @@ def test_fp13_national_comparator_in_days():
     from pipelines.lib.measure_cards import measure
 
     frame = published_values(None, [measure("CDS_FP13")])
-    eng = frame.filter((pl.col("geographic_level") == "england"))
+    eng = frame.filter(pl.col("geographic_level") == "england")
     assert eng.height > 0 and eng["value"].drop_nulls().len() == eng.height
     # national_cla_adopted_average_time_between_adoption_process_stages.csv, 2025, Total, stage 4: "01:07"
     assert eng.filter(pl.col("time_period") == 2025)["value"].to_list() == [578.0]

@@ -463,7 +463,7 @@ def tiny_tables() -> dict[str, pl.DataFrame]:
 
 def test_writer_scope_for_one_year(tmp_path):
     [path] = write_cin_census(tiny_tables(), tmp_path, ["2024/25"], lea="928")
-    assert path.name == "cin_census_2024_25.xml"
+    assert path.name == "cin_census_2024-25.xml"
     text = path.read_text()
     # 2024/25 = 1 April 2024 - 31 March 2025. R3 closed 31 March 2024, before the year: left out, and P2
     # with it. R1 (closed 15 April 2024) is in; R2 is open at 31 March 2025, so its closure (1 May 2025) and
@@ -498,7 +498,7 @@ def test_generated_census_round_trips_to_the_ssd_tables(small_landing, tmp_path)
     """
     drop = small_landing / "2020-03-31"
     files = write_cin_census(drop, tmp_path, [2018, 2019])
-    assert [f.name for f in files] == ["cin_census_2018_19.xml", "cin_census_2019_20.xml"]
+    assert [f.name for f in files] == ["cin_census_2018-19.xml", "cin_census_2019-20.xml"]
     out = CinCensusAdapter().adapt(files)
     assert [i for i in out.issues if i.severity == "error"] == []
     t = out.tables

@@ -1,0 +1,211 @@
+"""The synthetic authority as a children's social work workforce census (CSWW) XML, one per 30 September.
+
+    from pipelines.lib.generator.returns_csww import write_csww
+    write_csww(Path("landing/2024-10-31"), Path("out"), dt.date(2024, 9, 30))
+
+writes ``out/csww_2024.xml`` (or the file named by ``out_path`` when it ends in ``.xml``) from the drop's CSV
+tables ``ssd_professionals``, ``ssd_involvements`` and ``workforce_establishment`` (or from a mapping of table
+name -> polars frame of string cells, as the drops hold them). The drop must be dated on or after the
+reference date, so it knows every allocation open on that day.
+
+What the census carries (the DfE scope: registered child and family social workers and agency workers):
+
+- ``LALevelVacancies`` from the ``workforce_establishment`` rows of the reference date's month with post type
+  ``qualified_social_worker``, summed over teams: ``NumberOfVacancies`` = vacancy FTE, ``NoAgencyFTE`` =
+  agency FTE (in the synthetic authority every agency worker fills a vacant post), ``NoAgencyHeadcount`` = the
+  agency worker records written;
+- one ``CSWWWorker`` per registered professional (``prof_social_worker_registration_no`` present) who holds
+  an involvement open at the reference date (start on or before it, no end or an end after it): in post, with
+  ``FTE`` (six decimals), ``AgencyWorker``, ``OrgRole`` from the job title (Social Worker → 5 case holder;
+  Senior Social Worker, Advanced Practitioner → 4 senior practitioner; managers → 3 first line manager),
+  ``RoleStartDate`` = their first involvement (the synthetic tables hold no hire dates) and ``Cases30`` = the
+  distinct children of their open involvements;
+- one leaver record (``RoleEndDate`` = the end of their last involvement) per registered professional whose
+  involvements all ended in the census year (1 October to the reference date) with none open at it.
+
+What it leaves out, as the SSD tables cannot say: managers and qualified workers without cases (they have no
+involvements, so nothing dates them), dates of birth, sex, ethnicity, qualifications, absence. The census's
+in-post FTE (sum over the workers written) is therefore close to, not equal to, the establishment's in-post
+FTE; its vacancies are the establishment's exactly. Elements are written in the specification's order; empty
+ones are omitted, as real exports do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import polars as pl
+
+TABLES = ("ssd_professionals", "ssd_involvements", "workforce_establishment")
+NAMESPACE = "http://www.dfe.gov.uk/CSWW"  # real exports carry a default namespace; the adapter ignores it
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
+ROLE_BY_TITLE = (  # (word in the job title, OrgRole code), first match wins
+    ("manager", "3"),
+    ("senior", "4"),
+    ("advanced", "4"),
+    ("social worker", "5"),
+)
+
+
+def write_csww(
+    tables_or_drop_folder: Path | str | Mapping[str, pl.DataFrame],
+    out_path: Path | str,
+    reference_date: dt.date | str,
+    *,
+    lea: str | None = None,
+) -> Path:
+    """The census for ``reference_date`` (normally 30 September); returns the file written.
+
+    ``lea`` goes into the header; by default 928 (Northamptonshire) before 2021 and 940 after, as North
+    Northamptonshire files the joint return for both councils from 2021.
+    """
+    ref = reference_date if isinstance(reference_date, dt.date) else dt.date.fromisoformat(str(reference_date))
+    tables = _load(tables_or_drop_folder)
+    out = Path(out_path)
+    if out.suffix.lower() != ".xml":
+        out.mkdir(parents=True, exist_ok=True)
+        out = out / f"csww_{ref.year}.xml"
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    vacancy, agency = _vacancies(tables["workforce_establishment"], ref)
+    workers = _workers(tables["ssd_professionals"], tables["ssd_involvements"], ref)
+    agency_headcount = sum(1 for w in workers if w["agency"] and w["end"] is None)
+    tmp = out.with_suffix(".xml.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        f.write(f'<Message xmlns="{NAMESPACE}">\n')
+        f.write("  <Header>\n    <CollectionDetails>\n")
+        f.write(f"      <Collection>CSWW</Collection>\n      <Year>{ref.year}</Year>\n")
+        f.write(f"      <ReferenceDate>{ref.isoformat()}</ReferenceDate>\n    </CollectionDetails>\n")
+        f.write(f"    <Source>\n      <SourceLevel>L</SourceLevel>\n      <LEA>{lea or _lea(ref)}</LEA>\n")
+        f.write("      <SoftwareCode>childrens-scorecard synthetic authority</SoftwareCode>\n")
+        f.write(f"      <DateTime>{ref.isoformat()}T00:00:00</DateTime>\n    </Source>\n  </Header>\n")
+        f.write("  <LALevelVacancies>\n")
+        f.write(f"    <NumberOfVacancies>{vacancy:.2f}</NumberOfVacancies>\n")
+        f.write(f"    <NoAgencyFTE>{agency:.2f}</NoAgencyFTE>\n")
+        f.write(f"    <NoAgencyHeadcount>{agency_headcount}</NoAgencyHeadcount>\n  </LALevelVacancies>\n")
+        for w in workers:
+            f.write("  <CSWWWorker>\n")
+            f.write(_el("AgencyWorker", "1" if w["agency"] else "0"))
+            f.write(_el("SWENo", w["swe"]))
+            f.write(_el("FTE", f"{w['fte']:.6f}" if w["fte"] is not None else None))
+            f.write(_el("OrgRole", w["role"]))
+            f.write(_el("RoleStartDate", w["start"].isoformat() if w["start"] else None))
+            f.write(_el("RoleEndDate", w["end"].isoformat() if w["end"] else None))
+            f.write(_el("Cases30", str(w["cases"]) if w["end"] is None else None))
+            f.write("  </CSWWWorker>\n")
+        f.write("</Message>\n")
+    tmp.replace(out)
+    return out
+
+
+def _lea(ref: dt.date) -> str:
+    return "928" if ref.year < 2021 else "940"
+
+
+def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict[str, str | None]]]:
+    out = {}
+    for name in TABLES:
+        if isinstance(src, Mapping):
+            df = src.get(name)
+        else:
+            folder = Path(src)
+            csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
+            df = (pl.read_csv(csv, infer_schema=False) if csv.exists()
+                  else pl.read_parquet(parquet) if parquet.exists() else None)
+        if df is None:
+            out[name] = []
+            continue
+        df = df.with_columns(pl.col(c).cast(pl.String) for c in df.columns)
+        out[name] = df.to_dicts()
+    return out
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None or not str(text).strip():
+        return None
+    s = str(text).strip()
+    try:
+        return dt.date.fromisoformat(s[:10])
+    except ValueError:
+        m = _UK.match(s)
+        if m:
+            try:
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            except ValueError:
+                return None
+        return None
+
+
+def _number(text: str | None) -> Decimal | None:
+    if text is None or not str(text).strip():
+        return None
+    try:
+        d = Decimal(str(text).strip())
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def _vacancies(rows: list[dict], ref: dt.date) -> tuple[Decimal, Decimal]:
+    """(vacancy FTE, agency FTE) over the qualified social worker rows of the reference date's month."""
+    vacancy = agency = Decimal(0)
+    found = 0
+    for r in rows:
+        d = _date(r.get("period_end"))
+        if d is None or (d.year, d.month) != (ref.year, ref.month):
+            continue
+        if (r.get("post_type") or "").strip().lower() != "qualified_social_worker":
+            continue
+        found += 1
+        vacancy += _number(r.get("vacancy_fte")) or 0
+        agency += _number(r.get("agency_fte")) or 0
+    if not found:
+        raise ValueError(f"workforce_establishment has no qualified_social_worker rows for {ref:%B %Y}: the census "
+                         "vacancies cannot be written (generate a span that covers the reference date)")
+    return vacancy, agency
+
+
+def _workers(professionals: list[dict], involvements: list[dict], ref: dt.date) -> list[dict]:
+    year_start = dt.date(ref.year - 1, 10, 1)
+    spans: dict[str, list[tuple[dt.date, dt.date | None, str | None]]] = defaultdict(list)
+    for r in involvements:
+        pid, start = r.get("invo_professional_id"), _date(r.get("invo_involvement_start_date"))
+        if pid and start and start <= ref:
+            spans[pid].append((start, _date(r.get("invo_involvement_end_date")), r.get("invo_person_id")))
+    out = []
+    for p in sorted(professionals, key=lambda r: r.get("prof_professional_id") or ""):
+        pid, swe = p.get("prof_professional_id"), (p.get("prof_social_worker_registration_no") or "").strip()
+        if not pid or not swe or pid not in spans:
+            continue
+        mine = spans[pid]
+        open_children = {c for s, e, c in mine if (e is None or e > ref) and c}
+        ends = [e for _s, e, _c in mine]
+        if open_children:
+            end = None
+        elif all(e is not None for e in ends) and year_start <= max(ends) <= ref:
+            end = max(ends)
+        else:
+            continue  # not in post and did not leave in the census year
+        title = (p.get("prof_professional_job_title") or "").lower()
+        role = next((code for word, code in ROLE_BY_TITLE if word in title), None)
+        out.append({
+            "swe": swe,
+            "agency": (p.get("prof_agency_worker_flag") or "").strip().upper() in ("Y", "1", "TRUE"),
+            "fte": _number(p.get("prof_full_time_equivalency")),
+            "role": role,
+            "start": min(s for s, _e, _c in mine),
+            "end": end,
+            "cases": len(open_children),
+        })
+    return out
+
+
+def _el(name: str, value: str | None, indent: str = "    ") -> str:
+    return f"{indent}<{name}>{escape(value)}</{name}>\n" if value else ""

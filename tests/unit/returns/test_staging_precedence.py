@@ -1,0 +1,62 @@
+"""Staging a drop that holds several statutory returns filling the same contract tables: one format per table
+(the registry's precedence), children combined across formats, and every format's files kept in the archive."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import duckdb
+import pytest
+
+from pipelines.lib.archive import archive_drop, archived_drops
+from pipelines.lib.staging import stage_drop
+
+CIN_TABLES = ("ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry", "ssd_initial_cp_conference",
+              "ssd_cp_plans", "ssd_cp_reviews", "ssd_cin_plans")
+
+
+@pytest.fixture(scope="module")
+def staged(small_landing, tmp_path_factory):
+    from pipelines.lib.generator.returns_annex_a import write_annex_a
+    from pipelines.lib.generator.returns_cin import write_cin_census
+
+    ssd = next(p for p in small_landing.iterdir() if p.is_dir())
+    landing = tmp_path_factory.mktemp("returns-landing")
+    drop = landing / ssd.name
+    drop.mkdir()
+    # the returns instead of the CIN tables: a CIN census and an Annex A workbook both carry referrals
+    for f in ssd.iterdir():
+        if f.stem not in CIN_TABLES:
+            shutil.copy(f, drop / f.name)
+    write_cin_census(ssd, drop, [2018, 2019])  # 2018/19 and 2019/20
+    write_annex_a(ssd, drop / "annex_a.xlsx", date(2020, 3, 31))
+    state = tmp_path_factory.mktemp("returns-state")
+    archive_drop(drop, state / "archive")
+    con = duckdb.connect()
+    summary = stage_drop(con, archived_drops(state / "archive")[0], b"test-key-" * 4, "928")
+    return con, summary
+
+
+def test_each_table_from_one_format(staged):
+    con, summary = staged
+    # referrals come from the census only: the Annex A list 3 rows (a 6-month window) are not staged beside them
+    files = {r[0] for r in con.execute("SELECT DISTINCT source_file FROM staged.ssd_cin_episodes").fetchall()}
+    assert files and all(f.startswith("cin_census") for f in files), files
+    assert any("table ssd_cin_episodes: staged from the CIN census XML; the Ofsted Annex A workbook rows for it "
+               "are not staged" == m for m in summary.messages), summary.messages
+    # contacts are in no census: Annex A list 1 is the only return carrying them, but the SSD file wins
+    contacts = {r[0] for r in con.execute("SELECT DISTINCT source_file FROM staged.ssd_contacts").fetchall()}
+    assert contacts == {"ssd_contacts.csv"}
+
+
+def test_referrals_not_double_counted(staged, small_warehouse):
+    con, _ = staged
+    ssd = duckdb.connect(str(small_warehouse), read_only=True)
+    # the census years 2018/19 and 2019/20 carry every referral of the span's children in need
+    expected = ssd.execute("SELECT count(*) FROM staged.ssd_cin_episodes WHERE cine_referral_date "
+                           "BETWEEN DATE '2018-04-01' AND DATE '2020-03-31'").fetchone()[0]
+    got = con.execute("SELECT count(*) FROM staged.ssd_cin_episodes WHERE cine_referral_date "
+                      "BETWEEN DATE '2018-04-01' AND DATE '2020-03-31'").fetchone()[0]
+    ssd.close()
+    assert got == expected
