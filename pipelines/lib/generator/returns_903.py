@@ -5,9 +5,9 @@ what was known by then (late entries, corrected dates), but nothing that happene
 31 March (episodes still open then have no DEC), so a set of several years exercises the adapter's stitching
 (an open episode continuing in the next year's file) while the years together say what the SSD tables of
 the same drop say. (Cut at each 31 March instead, a record entered late or corrected after the year end
-would differ from the SSD tables for reasons that are not the return's: it was simply made earlier.) Dates are DD/MM/YYYY as real exports write
-them; file names follow the usual export names (``903_episodes_2019-20.csv``), which the adapter does not use
-to recognise a table.
+would differ from the SSD tables for reasons that are not the return's: it was simply made earlier.)
+Dates are DD/MM/YYYY as real exports write them; file names follow the usual export names
+(``903_episodes_2019-20.csv``), which the adapter does not use to recognise a table.
 
 OC3 holds the relevant and former relevant young people with a 17th-21st birthday in the year (not the
 qualifying ones), with their latest status recorded by 31 March.

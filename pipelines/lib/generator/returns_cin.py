@@ -36,6 +36,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -104,14 +105,12 @@ def write_census_years(folder: Path, frames: Mapping[str, pl.DataFrame], contrac
     from . import drops as writer
     from .returns_903 import collection_years
 
-    written = []
-    for year_ending in collection_years(start, drop):
-        at = dt.date(year_ending, 3, 31).toordinal()
-        tables = {name: writer.render(writer.cut(frames[name], name, contract[name], drop.toordinal(), events_by=at),
-                                      name, contract[name], 0, 0.0)
-                  for name in TABLES}
-        written += write_cin_census(tables, folder, [year_ending - 1])
-    return written
+    # One extract at the drop date serves every year: each year's file shows only what had happened by its
+    # 31 March (see _by), which is what cutting the record at that 31 March would blank.
+    tables = {name: writer.render(writer.cut(frames[name], name, contract[name], drop.toordinal()), name,
+                                  contract[name], 0, 0.0)
+              for name in TABLES}
+    return write_cin_census(tables, folder, [year_ending - 1 for year_ending in collection_years(start, drop)])
 
 
 def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict[str, str | None]]]:
@@ -130,6 +129,7 @@ def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict[s
     return out
 
 
+@lru_cache(maxsize=65536)  # a few thousand distinct dates, each parsed once however many rows hold it
 def _date(text: str | None) -> dt.date | None:
     if text is None or not str(text).strip():
         return None
@@ -229,7 +229,9 @@ def _write_identifiers(f, p: dict, sex_item: str, ye: dt.date) -> None:
     f.write(_el("PersonBirthDate", _by(_date(p.get("pers_dob")), ye), i))
     expected = _date(p.get("pers_expected_dob"))
     f.write(_el("ExpectedPersonBirthDate", expected.isoformat() if expected else None, i))
-    sex = (p.get("pers_sex") or "").strip().upper()
+    born = _date(p.get("pers_dob"))
+    # not yet born at 31 March (or no birth date): sex not known, as the extract of that day would say
+    sex = (p.get("pers_sex") or "").strip().upper() if born is not None and born <= ye else ""
     if sex_item == "Sex":
         f.write(_el("Sex", sex if sex in ("M", "F") else "U", i))
     else:
