@@ -108,3 +108,26 @@ def test_clean_synthetic_authority_passes_every_critical_check(month_run):
     assert set(status["status"]) == {"published"}, status.filter(pl.col("status") != "published")
     assert (out / "ocg_pack_2020-03.html").exists() and (out / "scorecard_2020-03.xlsx").exists()
     assert not (out / "clinic_pack_2020-03.html").exists()  # restricted: only on request
+
+
+def test_core_data_set_values_for_every_case_measure(month_run):
+    # Issue acceptance: every case measure has a value for the synthetic authority (the OC2 ones from the 903
+    # OC2 table beside the SSD tables), every published measure with a shipped file has values for the
+    # configured authority, and every measure of the core data set is in the table (a reason when no data).
+    from pipelines.lib.measure_cards import load_measures
+
+    _, out = month_run
+    values = pl.read_csv(out / "core_data_set_values.csv", schema_overrides={"area": pl.String})
+    measures = load_measures()
+    assert set(values["measure_id"]) == {m.id for m in measures}
+    trust_now = values.filter((pl.col("area") == "all") & (pl.col("period_end") == "2020-03-31"))
+    case = [m.id for m in measures if m.source == "case"]
+    missing = sorted(set(case) - set(trust_now.filter(pl.col("value").is_not_null())["measure_id"]))
+    assert missing == [], f"case measures without a value for March 2020: {missing}"
+    published = values.filter((pl.col("source") == "published") & (pl.col("area") == "all")
+                              & pl.col("value").is_not_null())
+    # the shipped DfE files give the trust a value for these (tests/unit/core/test_published.py pins the rest)
+    assert {"CDS_ED04", "CDS_ED06", "CDS_ED07"} <= set(published["measure_id"])
+    no_data = values.filter(pl.col("status") == "no data")
+    assert no_data["reason"].null_count() == 0
+    assert (out / "core_data_set_2020-03.html").exists() and (out / "core_data_set_2020-03.xlsx").exists()

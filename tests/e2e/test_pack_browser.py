@@ -52,3 +52,48 @@ def test_ocg_pack_loads_offline_without_console_errors(ocg_pack):
     assert [c for c in console if c[0] == "error"] == []
     assert requests == [ocg_pack.as_uri()]  # nothing fetched: plotly.js is embedded, no CDN
     assert charts >= 21  # the trend charts rendered
+
+
+@pytest.fixture(scope="module")
+def core_pack(small_warehouse, tmp_path_factory) -> Path:
+    from pipelines.lib.core.published import published_values
+    from pipelines.lib.kpi_engine import compute_kpi, compute_kpis
+    from pipelines.lib.measure_cards import case_cards
+    from pipelines.lib.packs.core_data_set import write_core_data_set
+    from pipelines.lib.staging import use_current
+
+    work = tmp_path_factory.mktemp("browser-core")
+    copy = work / "warehouse.duckdb"
+    shutil.copyfile(small_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    use_current(con)
+    compute_kpis(con, date(2019, 4, 30), date(2020, 3, 31))
+    for card in case_cards():
+        compute_kpi(con, card, date(2019, 4, 30), date(2020, 3, 31), family="core")
+    published_values(con)
+    return write_core_data_set(con, date(2020, 3, 31), work)[1]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it as root)")
+def test_core_data_set_pack_loads_offline_without_console_errors(core_pack):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    console, requests, failures = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.on("console", lambda m: console.append((m.type, m.text)))
+        page.on("pageerror", lambda e: failures.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(core_pack.as_uri(), wait_until="load")
+        page.wait_for_timeout(500)
+        charts = page.locator(".plotly-graph-div").count()
+        sections = page.locator("section.kpi").count()
+        page.screenshot(path=str(ARTIFACTS / "core_data_set_pack.png"), full_page=False)
+        browser.close()
+    assert failures == []
+    assert [c for c in console if c[0] == "error"] == []
+    assert requests == [core_pack.as_uri()]
+    assert sections == 58  # every measure of the core data set has its section
+    assert charts >= 17    # at least the case measures' trends rendered

@@ -30,6 +30,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -200,6 +201,7 @@ def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict]]
     return out
 
 
+@lru_cache(maxsize=65536)  # a few thousand distinct dates, each parsed once however many rows hold it
 def _date(text: str | None) -> dt.date | None:
     if text is None or not str(text).strip():
         return None
@@ -216,6 +218,7 @@ def _date(text: str | None) -> dt.date | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # called for every row of every list with the same few arguments
 def months_before(d: dt.date, months: int) -> dt.date:
     """The same day ``months`` earlier (the month's last day when it has no such day)."""
     y, m = divmod(d.year * 12 + d.month - 1 - months, 12)

@@ -1,27 +1,38 @@
-"""SSDA903 (children looked after) CSV returns -> the contract's looked-after tables.
+"""SSDA903 (children looked after) returns -> the contract's looked-after tables: the CSV adapter and the core
+both forms (CSV and XML, pipelines/lib/returns/ssda903_xml.py) feed.
 
-One adapter for the whole CSV set of every collection year in a drop (2017/18 onwards): Header, Episodes,
-Reviews, UASC, OC2, OC3, AD1, PlacedAdoption, PrevPerm, Missing, and SWEpisodes / DoLo (2023/24 on). A file is
-recognised by its header columns (the DfE item names), never by its name.
+One adaptation for every collection year in a drop (2017/18 onwards): Header, Episodes, Reviews, UASC, OC2,
+OC3, AD1, PlacedAdoption, PrevPerm, Missing, and SWEpisodes / DoLo (2023/24 on). A CSV is recognised by its
+header columns (the DfE item names), never by its name.
+
+The tables, their items, which items are dates, flags and codes, and the code sets of each collection year are
+data: ``schemas/ssda903/base.yaml`` (2017/18) plus one yearly-differences file per year that changed
+(``schema_for(year)`` applies them in order; years are named by the year ending 31 March, 2021 = 2020/21).
+A table is recognised by the items every year's version of it has; once a file's collection year is known its
+header is checked against that year's items and every coded item against that year's code set (an unknown code
+is a warning naming file, table, column and row; the value is still used). data/reference/code_sets.csv (the
+REC codes by year the quality checks use) is written from the same schema (``code_sets_rows``), so there is one
+source of truth.
 
 Mapping (every cell stays a raw string under the contract column name; staging types and pseudonymises it):
 
-- Header -> ssd_person (SEX 1/2 -> M/F; UPN only when it is an unknown-UPN code UN1-UN10; a death date from an
-  episode ending E2). Episodes -> ssd_cla_episodes (one row per 903 episode), ssd_cla_placement (a run of
-  episodes in one placement: a new placement at RNE S, P, B, T or U, or when PLACE, PLACE_PROVIDER, PL_POST or
-  URN change), ssd_legal_status (runs of the same LS), ssd_address (runs of the same HOME_POST, type HOME).
-  Reviews -> ssd_cla_reviews (REVIEW_CODE -> participation). Missing -> ssd_missing (M/A -> MISSING/ABSENT).
-  OC3 -> ssd_care_leavers. OC2 -> cla_oc2_outcomes (year ending 31 March of the collection year).
-  AD1, PlacedAdoption and Episodes -> ssd_permanence (one row per period of care with any permanence item).
+- Header -> ssd_person (SEX 1/2 -> M/F, M/F/U from 2024/25 as given; UPN only when it is an unknown-UPN code
+  UN1-UN10; a death date from an episode ending E2). Episodes -> ssd_cla_episodes (one row per 903 episode),
+  ssd_cla_placement (a run of episodes in one placement: a new placement at RNE S, P, B, T or U, or when PLACE,
+  PLACE_PROVIDER, PL_POST or URN change), ssd_legal_status (runs of the same LS), ssd_address (runs of the
+  same HOME_POST, type HOME). Reviews -> ssd_cla_reviews (REVIEW_CODE -> participation). Missing ->
+  ssd_missing (M/A -> MISSING/ABSENT). OC3 -> ssd_care_leavers. OC2 -> cla_oc2_outcomes (year ending 31 March
+  of the collection year). AD1, PlacedAdoption and Episodes -> ssd_permanence (one row per period of care with
+  any permanence item).
 - A 903 has no record ids: episode, period-of-care, placement and legal-status ids are built from the child
   and a date ('<CHILD>|E20190401'); `Adapted.derived_ids` tells staging to replace the child part with its
   pseudonym, so no identifier leaks through an id column.
 
-Collection year of a file (the year ending 31 March): for a table with event dates (Episodes DECOM/DEC,
-Reviews REVIEW, Missing MIS_START/MIS_END, PlacedAdoption DATE_PLACED/DATE_PLACED_CEASED, SWEpisodes,
-DoLo) the year holding its latest date. Header, UASC, OC2, OC3, AD1 and PrevPerm carry no date of their own:
-the year written in the file name (2019-20, 2019_20, 201920) when there is one, else the year whose Episodes
-and Header children they share most (a tie is refused).
+Collection year of a file (the year ending 31 March): the year holding the latest event date of its tables
+(Episodes DECOM/DEC, Reviews REVIEW, Missing MIS_START/MIS_END, PlacedAdoption DATE_PLACED/DATE_PLACED_CEASED,
+SWEpisodes, DoLo). Header, UASC, OC2, OC3, AD1 and PrevPerm carry no date of their own: the year written in the
+file name (2019-20, 2019_20, 201920) when there is one, else the year whose Episodes and Header children they
+share most (a tie is refused). An XML file holds every table of one year, so its episodes date it.
 
 Several years are stitched into one history; every repair is an AdapterIssue(severity='repair'):
 - D1 an exact duplicate row in a file is dropped; D2 a second row with the same CHILD and DECOM (Episodes) or
@@ -38,63 +49,240 @@ Several years are stitched into one history; every repair is an AdapterIssue(sev
 Header, OC3, Missing and the permanence tables follow V1 (latest return wins); a Header whose DOB or SEX
 differs from an earlier return's is reported.
 
+Both forms of one year in one adaptation (a CSV set and an XML file both dated 2019/20): the CSV files are used
+and the XML's tables for that year are not (a warning says so): the two are the same return, and mixing rows of
+both would double every episode. (Staging groups files by the adapter that recognised them, so a drop holding
+both forms reaches the two adapters separately; per contract table it then stages the CSV's rows, the first
+in precedence, and says so.)
+
 Cells that cannot be read (a date that is not a date, an OC2 flag that is not 0/1) are errors naming file,
-903 table, column and row; the value is not used. Identifiers are never quoted in messages.
+903 table, column and row (and, for the XML, the element's path); the value is not used. Identifiers are never
+quoted in messages.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import polars as pl
+import yaml
 
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted, AdapterIssue
 
 FORMAT = "SSDA903 CSV"
-FIRST_YEAR = 2018  # collection years ending 31 March: 2017/18 onwards
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "ssda903"
+CODE_SETS_FOR_QUALITY = ("REC",)  # the code sets written to data/reference/code_sets.csv
 
-TABLES: dict[str, tuple[str, ...]] = {
-    "Header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
-    "Episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"),
-    "Reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
-    "UASC": ("CHILD", "SEX", "DOB", "DUC"),
-    "OC2": ("CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
-            "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"),
-    "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
-    "AD1": ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
-    "PlacedAdoption": ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
-    "PrevPerm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
-    "Missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
-    "SWEpisodes": ("CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
-    "DoLo": ("CHILD", "DOLO_START", "DOLO_END"),
-}
-SINCE = {"SWEpisodes": 2024, "DoLo": 2024}  # first collection year (ending 31 March) that has the table
-DATES = {
-    "Header": ("DOB", "MC_DOB"), "Episodes": ("DECOM", "DEC"), "Reviews": ("DOB", "REVIEW"), "UASC": ("DOB", "DUC"),
-    "OC2": ("DOB",), "OC3": ("DOB",), "AD1": ("DOB", "DATE_INT", "DATE_MATCH"),
-    "PlacedAdoption": ("DOB", "DATE_PLACED", "DATE_PLACED_CEASED"), "PrevPerm": ("DOB", "DATE_PERM"),
-    "Missing": ("DOB", "MIS_START", "MIS_END"), "SWEpisodes": ("SW_DECOM", "SW_DEC"),
-    "DoLo": ("DOLO_START", "DOLO_END"),
-}
-EVENT_DATES = {"Episodes": ("DECOM", "DEC"), "Reviews": ("REVIEW",), "Missing": ("MIS_START", "MIS_END"),
-               "PlacedAdoption": ("DATE_PLACED", "DATE_PLACED_CEASED"), "SWEpisodes": ("SW_DECOM", "SW_DEC"),
-               "DoLo": ("DOLO_START", "DOLO_END")}
-FLAGS = {"OC2": ("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT",
-                 "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"), "AD1": ("FOSTER_CARE",)}
-WHOLE_NUMBERS = {"OC2": ("SDQ_SCORE",), "AD1": ("NB_ADOPTR",)}
-# The row key within one year's table (a second row with it is dropped, the first kept).
-KEYS = {"Episodes": ("CHILD", "DECOM"), "Reviews": ("CHILD", "REVIEW"), "Missing": ("CHILD", "MIS_START"),
-        "PlacedAdoption": ("CHILD", "DATE_PLACED"), "Header": ("CHILD",), "UASC": ("CHILD",), "OC2": ("CHILD",),
-        "OC3": ("CHILD",), "AD1": ("CHILD",), "PrevPerm": ("CHILD",), "SWEpisodes": ("CHILD", "SW_DECOM"),
-        "DoLo": ("CHILD", "DOLO_START")}
+
+# ---- the schema as data -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    key: tuple[str, ...] = ("CHILD",)
+    codes: tuple[tuple[str, str], ...] = ()  # (item, code set)
+    flags: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    since: int = 0
+    provisional: bool = False
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return self.columns + tuple(c for c in self.optional if c not in self.columns)
+
+
+@dataclass(frozen=True)
+class Ssda903Schema:
+    year: int                          # the year ending 31 March: 2021 = 2020/21
+    label: str
+    tables: dict[str, TableSpec]
+    code_sets: dict[str, frozenset[str]]
+    notes: dict[str, dict[str, str]]
+    xml: dict
+    provisional: tuple[str, ...] = ()
+    applied: tuple[str, ...] = ()      # the yearly-differences files applied, in order
+
+
+def parse_year(year: int | str) -> int:
+    """2021, '2021', '2020/21', '2020_21' or '2020-21' -> 2021 (the year ending 31 March)."""
+    if isinstance(year, int):
+        return year
+    m = re.fullmatch(r"\s*(\d{4})(?:\s*[/_-]\s*(\d{2}|\d{4}))?\s*", str(year))
+    if not m:
+        raise ValueError(f"not a collection year: {year!r} (expected e.g. 2021 or '2020/21')")
+    if m.group(2) is None:
+        return int(m.group(1))
+    start = int(m.group(1))
+    if int(m.group(2)) % 100 != (start + 1) % 100:
+        raise ValueError(f"not a collection year: {year!r} (the second year must follow the first)")
+    return start + 1
+
+
+@cache
+def _schema_files() -> tuple[dict, tuple[tuple[int, str, dict], ...]]:
+    base = yaml.safe_load((SCHEMA_DIR / "base.yaml").read_text(encoding="utf-8"))
+    diffs = []
+    for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_[0-9][0-9].yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if parse_year(path.stem) != spec["year_ending"]:
+            raise ValueError(f"{path.name}: year_ending {spec['year_ending']} does not match the file name")
+        diffs.append((spec["year_ending"], path.name, spec))
+    return base, tuple(sorted(diffs, key=lambda d: d[0]))
+
+
+def _codes(values) -> set[str]:
+    return {str(c) for c in values}
+
+
+def _table(name: str, spec: dict, since: int) -> TableSpec:
+    return TableSpec(
+        name=name, columns=tuple(spec["columns"]), optional=tuple(spec.get("optional", ())),
+        dates=tuple(spec.get("dates", ())), events=tuple(spec.get("events", ())),
+        key=tuple(spec.get("key", ("CHILD",))), codes=tuple((spec.get("codes") or {}).items()),
+        flags=tuple(spec.get("flags", ())), numbers=tuple(spec.get("numbers", ())),
+        since=spec.get("since", since), provisional=bool(spec.get("provisional", False)))
+
+
+@cache
+def schema_for(year: int | str) -> Ssda903Schema:
+    """The 903 schema of a collection year (named by its 31 March): base.yaml plus every yearly-differences
+    file up to that year. A year after the latest file is the latest schema."""
+    ending = parse_year(year)
+    base, diffs = _schema_files()
+    if ending < base["year_ending"]:
+        raise ValueError(f"no SSDA903 schema before {base['label']} (asked for {year_label(ending)})")
+    tables: dict[str, dict] = {n: {**t, "since": base["year_ending"]} for n, t in copy.deepcopy(base["tables"]).items()}
+    code_sets = {k: _codes(v) for k, v in base["code_sets"].items()}
+    notes = {k: dict(v) for k, v in (base.get("notes") or {}).items()}
+    xml = copy.deepcopy(base.get("xml") or {})
+    provisional, applied = [], []
+    for dyear, fname, spec in diffs:
+        if dyear > ending:
+            break
+        for tname, change in (spec.get("tables") or {}).items():
+            tables[tname] = {**tables[tname], **change}
+        for tname, tspec in (spec.get("add_tables") or {}).items():
+            tables[tname] = {**copy.deepcopy(tspec), "since": dyear}
+        for tname in spec.get("remove_tables", []):
+            del tables[tname]
+        for cname, change in (spec.get("code_sets") or {}).items():
+            if isinstance(change, list):
+                code_sets[cname] = _codes(change)
+            elif change.get("drop"):
+                code_sets.pop(cname, None)
+            else:
+                codes = code_sets.setdefault(cname, set())
+                codes.difference_update(_codes(change.get("remove", [])))
+                codes.update(_codes(change.get("add", [])))
+        for cname, more in (spec.get("notes") or {}).items():
+            notes.setdefault(cname, {}).update(more)
+        for part, more in (spec.get("xml") or {}).items():
+            if isinstance(more, dict):
+                xml.setdefault(part, {}).update(more)
+            else:
+                xml[part] = [*xml.get(part, []), *more]
+        provisional += spec.get("provisional", [])
+        applied.append(fname)
+    return Ssda903Schema(
+        year=ending, label=year_label(ending),
+        tables={n: _table(n, t, t["since"]) for n, t in tables.items()},
+        code_sets={k: frozenset(v) for k, v in code_sets.items()}, notes=notes, xml=xml,
+        provisional=tuple(provisional), applied=tuple(applied))
+
+
+def schema_years() -> list[int]:
+    """The base year and every year with a differences file (years ending 31 March)."""
+    base, diffs = _schema_files()
+    return [base["year_ending"], *[d[0] for d in diffs]]
+
+
+FIRST_YEAR = schema_years()[0]  # collection years ending 31 March: 2017/18 onwards
+
+
+def latest_schema() -> Ssda903Schema:
+    return schema_for(schema_years()[-1])
+
+
+@cache
+def _all_schemas() -> tuple[Ssda903Schema, ...]:
+    return tuple(schema_for(y) for y in schema_years())
+
+
+@cache
+def _recognition() -> dict[str, tuple[str, ...]]:
+    """Per table, the items every year's version of it has (in the latest order): what a header must hold."""
+    out: dict[str, tuple[str, ...]] = {}
+    for s in _all_schemas():
+        for name, t in s.tables.items():
+            out[name] = t.columns if name not in out else tuple(c for c in t.columns if c in out[name])
+    return out
+
+
+@cache
+def reading_spec(table: str) -> TableSpec:
+    """A table as read before its year is known: every item, date, flag and number any year has."""
+    specs = [s.tables[table] for s in _all_schemas() if table in s.tables]
+    first, last = specs[0], specs[-1]
+
+    def union(attr: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for t in specs for c in getattr(t, attr)))
+
+    return TableSpec(name=table, columns=last.columns, optional=tuple(c for c in union("items")
+                                                                       if c not in last.columns),
+                     dates=union("dates"), events=union("events"), key=last.key, flags=union("flags"),
+                     numbers=union("numbers"), since=first.since, provisional=last.provisional)
+
+
+def year_spec(table: str, year: int) -> TableSpec:
+    """The table in a collection year's schema; before its first year, its first year's version."""
+    s = schema_for(max(year, FIRST_YEAR))
+    if table in s.tables:
+        return s.tables[table]
+    return next(x.tables[table] for x in _all_schemas() if table in x.tables)
+
+
+def code_sets_rows(code_sets: tuple[str, ...] = CODE_SETS_FOR_QUALITY) -> list[dict[str, str | int | None]]:
+    """data/reference/code_sets.csv from the schema: a code's first and last collection year (blank = from the
+    first / to the latest schema year), with the schema's note."""
+    schemas = _all_schemas()
+    first_year, last_year = schemas[0].year, schemas[-1].year
+    rows = []
+    for cset in code_sets:
+        years: dict[str, list[int]] = defaultdict(list)
+        for s in schemas:
+            for code in s.code_sets.get(cset, ()):
+                years[code].append(s.year)
+        for code in sorted(years):
+            ys = years[code]
+            rows.append({"code_set": cset, "code": code, "first_year": None if ys[0] == first_year else ys[0],
+                         "last_year": None if ys[-1] == last_year else _last_before_gap(ys, schemas),
+                         "note": schemas[-1].notes.get(cset, {}).get(code)})
+    return rows
+
+
+def _last_before_gap(years: list[int], schemas: tuple[Ssda903Schema, ...]) -> int:
+    """The last year a code is valid: the year before the first schema year that dropped it."""
+    later = [s.year for s in schemas if s.year > years[-1]]
+    return later[0] - 1 if later else years[-1]
+
+
+def write_code_sets_csv(path: Path) -> None:
+    frame = pl.DataFrame(code_sets_rows(), schema={"code_set": pl.String, "code": pl.String, "first_year": pl.Int64,
+                                                   "last_year": pl.Int64, "note": pl.String}, orient="row")
+    frame.write_csv(path, null_value="", line_terminator="\n")
+
 
 PLACEMENT_CHANGE = ("S", "P", "B", "T", "U")  # RNE: the episode starts a new placement
 PLACEMENT_ITEMS = ("PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
@@ -195,9 +383,10 @@ def header_columns(path: Path) -> list[str] | None:
 
 
 def table_of(columns: list[str]) -> str | None:
-    """The 903 table whose items are all in the header (the one with most items, when several fit)."""
+    """The 903 table whose items (those every year's version has) are all in the header (the one with most
+    items, when several fit)."""
     present = set(columns)
-    fits = [(len(cols), name) for name, cols in TABLES.items() if set(cols) <= present]
+    fits = [(len(cols), name) for name, cols in _recognition().items() if set(cols) <= present]
     return max(fits)[1] if fits else None
 
 
@@ -205,14 +394,32 @@ def table_of(columns: list[str]) -> str | None:
 class Row:
     table: str
     file: str
-    row: int
+    row: int            # 1 = first data row (CSV) or the record's ordinal among its table's records (XML)
     year: int
     v: dict[str, str | None]
     d: dict[str, date | None] = field(default_factory=dict)
+    location: str | None = None              # XML: the record's path
+    paths: dict[str, str] | None = None      # XML: item -> the path of the element it came from
 
     @property
     def child(self) -> str:
         return self.v["CHILD"] or ""
+
+    def where(self, column: str | None) -> str | None:
+        if self.paths is not None and column is not None and column in self.paths:
+            return self.paths[column]
+        return self.location
+
+
+@dataclass
+class Part:
+    """One 903 table of one file, as read (before the collection year is known)."""
+
+    file: str
+    table: str
+    rows: list[Row]
+    header: tuple[str, ...] | None = None   # a CSV's header columns (checked against the year's items)
+    form: str = "CSV"
 
 
 @dataclass
@@ -264,152 +471,228 @@ class Ssda903CsvAdapter:
         return cols is not None and table_of(cols) is not None
 
     def adapt(self, paths: list[Path]) -> Adapted:
-        return _Adaptation(paths).run()
+        return adapt_903(paths, FORMAT)
+
+
+def adapt_903(paths: list[Path], fmt: str) -> Adapted:
+    """Every 903 file given, CSV or XML (told apart by content), through one adaptation."""
+    from pipelines.lib.returns.ssda903_xml import is_903_xml, read_xml_parts
+
+    def reader(ad: _Adaptation) -> list[Part]:
+        parts: list[Part] = []
+        for path in ad.paths:
+            if path.suffix.lower() == ".xml" and is_903_xml(path):
+                parts.extend(read_xml_parts(ad, path))
+            else:
+                part = read_csv_part(ad, path)
+                if part is not None:
+                    parts.append(part)
+        return parts
+
+    return _Adaptation(paths, fmt).run(reader)
+
+
+def read_csv_part(ad: _Adaptation, path: Path) -> Part | None:
+    """One 903 CSV file as rows of its table (cells trimmed, dates, flags and numbers checked)."""
+    from pipelines.lib.staging import FileReadError, read_raw  # staging imports the registry lazily
+
+    cols = header_columns(path)
+    table = table_of(cols or [])
+    if table is None:
+        ad.issue(None, "not an SSDA903 table: the header matches none of " + ", ".join(_recognition()),
+                 file=path.name)
+        return None
+    try:
+        raw = read_raw(path)
+    except FileReadError as exc:
+        ad.issue(None, str(exc), file=path.name, table=table)
+        return None
+    raw = raw.rename({c: c.upper() for c in raw.columns})
+    spec = reading_spec(table)
+    present = [c for c in spec.items if c in raw.columns]
+    rows: list[Row] = []
+    for i, rec in enumerate(raw.select(present).iter_rows(), start=1):
+        values = dict.fromkeys(spec.items)
+        values.update({c: (x.strip() or None) if x is not None else None for c, x in zip(present, rec, strict=True)})
+        r = Row(table, path.name, i, 0, values)
+        if ad.accept(r):
+            rows.append(r)
+    return Part(path.name, table, rows, header=tuple(raw.columns))
 
 
 class _Adaptation:
-    def __init__(self, paths: list[Path]) -> None:
+    """The core both forms feed: rows of the 903 tables of every file -> years, checks, stitching, contract
+    tables."""
+
+    def __init__(self, paths: list[Path], fmt: str = FORMAT) -> None:
         self.paths = sorted(paths)
-        self.out = Adapted(format=FORMAT, lacks=list(LACKS), files=[p.name for p in self.paths])
+        self.out = Adapted(format=fmt, lacks=list(LACKS), files=[p.name for p in self.paths])
         self.rows: dict[str, list[Row]] = defaultdict(list)  # 903 table -> rows of every year
         self.years: dict[str, int] = {}  # file -> collection year
         self.continued = 0
 
     # ---- issues -------------------------------------------------------------------------------------------
     def issue(self, r: Row | None, message: str, severity: str = "error", column: str | None = None,
-              file: str | None = None, table: str | None = None) -> None:
+              file: str | None = None, table: str | None = None, location: str | None = None) -> None:
+        where = location or (r.where(column) if r else None)
+        if where and r is not None and r.location is not None:
+            message = f"{message} (at {where})"  # the XML path, so rejections.csv and error_report.csv show it
         self.out.issues.append(AdapterIssue(file=r.file if r else (file or ""), table=r.table if r else (table or ""),
                                             column=column, row=r.row if r else None, message=message,
-                                            severity=severity))
+                                            severity=severity, location=where))
 
     # ---- reading ------------------------------------------------------------------------------------------
-    def run(self) -> Adapted:
-        files: list[tuple[Path, str, list[Row]]] = []
-        for path in self.paths:
-            read = self._read(path)
-            if read is not None:
-                files.append((path, *read))
-        self._assign_years(files)
-        for path, table, rows in files:
-            year = self.years.get(path.name)
+    def run(self, reader: Callable[[_Adaptation], list[Part]]) -> Adapted:
+        parts = reader(self)
+        self._assign_years(parts)
+        parts = self._one_form_per_year(parts)
+        for part in parts:
+            year = self.years.get(part.file)
             if year is None:
                 continue
             if year < FIRST_YEAR:
-                self.issue(None, f"collection year {year_label(year)} is before 2017/18, the first this adapter "
-                                 "reads; file not used", file=path.name, table=table)
+                self.issue(None, f"collection year {year_label(year)} is before {year_label(FIRST_YEAR)}, the first "
+                                 "this adapter reads; file not used", file=part.file, table=part.table)
                 continue
-            if table in SINCE and year < SINCE[table]:
-                self.issue(None, f"{table} is collected from {year_label(SINCE[table])}, but this file's dates are "
-                                 f"in {year_label(year)}", "warning", file=path.name, table=table)
-            for r in rows:
+            spec = year_spec(part.table, year)
+            if year < spec.since:
+                self.issue(None, f"{part.table} is collected from {year_label(spec.since)}, but this file's dates are "
+                                 f"in {year_label(year)}", "warning", file=part.file, table=part.table)
+            self._header_for_year(part, spec, year)
+            for r in part.rows:
                 r.year = year
-            self.rows[table].extend(self._dedupe(table, rows))
+                self._check_codes(r, spec, year)
+            self.rows[part.table].extend(self._dedupe(part.table, part.rows))
         self._build()
         return self.out
 
-    def _read(self, path: Path) -> tuple[str, list[Row]] | None:
-        from pipelines.lib.staging import FileReadError, read_raw  # staging imports the registry lazily
-
-        cols = header_columns(path)
-        table = table_of(cols or [])
-        if table is None:
-            self.issue(None, "not an SSDA903 table: the header matches none of " + ", ".join(TABLES), file=path.name)
-            return None
-        try:
-            raw = read_raw(path)
-        except FileReadError as exc:
-            self.issue(None, str(exc), file=path.name, table=table)
-            return None
-        raw = raw.rename({c: c.upper() for c in raw.columns})
-        extra = [c for c in raw.columns if c not in TABLES[table]]
-        if extra:
-            self.issue(None, f"column(s) {', '.join(extra)} not in the 903 {table} table; not used", "warning",
-                       file=path.name, table=table)
-        rows: list[Row] = []
-        cols903 = TABLES[table]
-        for i, rec in enumerate(raw.select(cols903).iter_rows(), start=1):
-            values = {c: (x.strip() or None) if x is not None else None for c, x in zip(cols903, rec, strict=True)}
-            r = Row(table, path.name, i, 0, values)
-            if all(x is None for x in values.values()):
-                self.issue(r, "blank row; not used", "warning")
-                continue
-            if r.v["CHILD"] is None:
-                self.issue(r, "no CHILD; row not used", column="CHILD")
-                continue
-            if not self._cells(r):
-                continue
-            rows.append(r)
-        return table, rows
+    def accept(self, r: Row) -> bool:
+        """A row as read: not blank, has a CHILD, its dates, flags and numbers typed. False: not used."""
+        if all(x is None for x in r.v.values()):
+            self.issue(r, "blank row; not used", "warning")
+            return False
+        if r.v["CHILD"] is None:
+            self.issue(r, "no CHILD; row not used", column="CHILD")
+            return False
+        return self._cells(r)
 
     def _cells(self, r: Row) -> bool:
         """Type the dates, flags and numbers of a row; False when the row cannot be used at all."""
-        for c in DATES[r.table]:
+        spec = reading_spec(r.table)
+        for c in spec.dates:
             try:
                 r.d[c] = parse_date(r.v[c])
             except ValueError:
                 r.d[c] = None
                 r.v[c] = None
-                key = KEYS.get(r.table, ())
-                if c in key:
+                if c in spec.key:
                     self.issue(r, f"{BAD_DATE}; row not used ({c} places the row in the history)", column=c)
                     return False
                 self.issue(r, f"{BAD_DATE}; value not used", column=c)
-        for key_col in KEYS.get(r.table, ()):
-            if key_col in DATES[r.table] and r.d.get(key_col) is None:
+        for key_col in spec.key:
+            if key_col in spec.dates and r.d.get(key_col) is None:
                 self.issue(r, f"no {key_col}; row not used ({key_col} places the row in the history)", column=key_col)
                 return False
-        for c in FLAGS.get(r.table, ()):
+        for c in spec.flags:
             if r.v[c] is not None and r.v[c] not in ("0", "1"):
                 self.issue(r, "not a 0/1 flag; value not used", column=c)
                 r.v[c] = None
-        for c in WHOLE_NUMBERS.get(r.table, ()):
+        for c in spec.numbers:
             if r.v[c] is not None and not r.v[c].isdigit():
                 self.issue(r, "not a whole number; value not used", column=c)
                 r.v[c] = None
         return True
 
-    def _assign_years(self, files: list[tuple[Path, str, list[Row]]]) -> None:
+    def _check_codes(self, r: Row, spec: TableSpec, year: int) -> None:
+        """Every coded item against the code set of the row's collection year: an unknown code is a warning
+        (the value is used; the SQL code-set checks see it)."""
+        sets = schema_for(max(year, FIRST_YEAR)).code_sets
+        for column, cset in spec.codes:
+            value = r.v.get(column)
+            valid = sets.get(cset)
+            if value is None or valid is None:
+                continue
+            if value not in valid and value.upper() not in valid:
+                self.issue(r, f"code '{value}' is not in the {year_label(year)} {cset} code set; the value is used",
+                           "warning", column=column)
+
+    def _header_for_year(self, part: Part, spec: TableSpec, year: int) -> None:
+        """A CSV header against the items of its collection year's table."""
+        if part.header is None:
+            return
+        extra = [c for c in part.header if c not in spec.items]
+        if extra:
+            self.issue(None, f"column(s) {', '.join(extra)} not in the {year_label(year)} 903 {part.table} table; "
+                             "not used", "warning", file=part.file, table=part.table)
+        missing = [c for c in spec.columns if c not in part.header]
+        if missing:
+            self.issue(None, f"column(s) {', '.join(missing)} of the {year_label(year)} 903 {part.table} table are "
+                             "not in the file; read as blank", "warning", file=part.file, table=part.table)
+
+    def _assign_years(self, parts: list[Part]) -> None:
+        by_file: dict[str, list[Part]] = defaultdict(list)
+        for part in parts:
+            by_file[part.file].append(part)
         children: dict[int, set[str]] = defaultdict(set)
         undated = []
-        for path, table, rows in files:
-            dates = [r.d[c] for r in rows for c in EVENT_DATES.get(table, ()) if r.d.get(c)]
-            named = _name_year(path.name)
+        for fname, fparts in by_file.items():
+            dates = [r.d[c] for p in fparts for r in p.rows for c in reading_spec(p.table).events if r.d.get(c)]
+            named = _name_year(fname)
+            label = fparts[0].table if len(fparts) == 1 else "Header"
             if dates:
                 year = collection_year(max(dates))
-                self.years[path.name] = year
+                self.years[fname] = year
                 if named is not None and named != year:
                     self.issue(None, f"the file name says {year_label(named)} but its latest date is in "
-                                     f"{year_label(year)}; the dates are used", "warning", file=path.name, table=table)
-                if table == "Episodes":
-                    children[year].update(r.child for r in rows)
+                                     f"{year_label(year)}; the dates are used", "warning", file=fname, table=label)
+                for p in fparts:
+                    if p.table == "Episodes" or (p.table == "Header" and len(fparts) > 1):
+                        children[year].update(r.child for r in p.rows)
             else:
-                undated.append((path, table, rows, named))
+                undated.append((fname, fparts, named))
         # Headers first: the others are then matched against Episodes and Header children together.
-        undated.sort(key=lambda f: f[1] != "Header")
-        for path, table, rows, named in undated:
+        undated.sort(key=lambda f: all(p.table != "Header" for p in f[1]))
+        for fname, fparts, named in undated:
+            label = fparts[0].table if len(fparts) == 1 else "Header"
+            rows = [r for p in fparts for r in p.rows]
             if named is not None:
-                self.years[path.name] = named
+                self.years[fname] = named
             elif not rows:
                 self.issue(None, "no data rows and no collection year in the name; file not used", "warning",
-                           file=path.name, table=table)
+                           file=fname, table=label)
                 continue
             else:
                 mine = {r.child for r in rows}
                 score = sorted(((len(mine & kids) / len(mine | kids), y) for y, kids in children.items()), reverse=True)
                 if not score or score[0][0] == 0 or (len(score) > 1 and score[0][0] == score[1][0]):
-                    self.issue(None, f"{table} carries no dates and the collection year cannot be told from the "
+                    self.issue(None, f"{label} carries no dates and the collection year cannot be told from the "
                                      "children it shares with the Episodes files (put the year in the file name, "
-                                     "e.g. 2019-20); file not used", file=path.name, table=table)
+                                     "e.g. 2019-20); file not used", file=fname, table=label)
                     continue
-                self.years[path.name] = score[0][1]
-            if table == "Header":
-                children[self.years[path.name]].update(r.child for r in rows)
+                self.years[fname] = score[0][1]
+            if any(p.table == "Header" for p in fparts):
+                children[self.years[fname]].update(r.child for p in fparts if p.table == "Header" for r in p.rows)
+
+    def _one_form_per_year(self, parts: list[Part]) -> list[Part]:
+        """A year delivered as CSV and as XML: the CSV set is used, the XML file of that year is not."""
+        csv_years = {self.years[p.file] for p in parts if p.form == "CSV" and p.file in self.years}
+        kept, refused = [], set()
+        for p in parts:
+            year = self.years.get(p.file)
+            if p.form != "CSV" and year in csv_years:
+                refused.add((p.file, year))
+                continue
+            kept.append(p)
+        for fname, year in sorted(refused):
+            self.issue(None, f"{year_label(year)} is also delivered as a CSV set: the CSV files are used and this XML "
+                             "file is not (one return per year)", "warning", file=fname, table="Header")
+        return kept
 
     def _dedupe(self, table: str, rows: list[Row]) -> list[Row]:
         """D1 / D2 within one file."""
         seen: dict[tuple, Row] = {}
         kept = []
-        key = KEYS[table]
+        key = reading_spec(table).key
         for r in rows:
             k = tuple(r.v[c] if c not in r.d else r.d[c] for c in key)
             first = seen.get(k)
@@ -469,7 +752,7 @@ class _Adaptation:
         for r in rows:
             kids_in[r.year].add(r.child)
         chosen: dict[str, list[Row]] = defaultdict(list)
-        others = [c for c in TABLES["Episodes"] if c not in CONTINUATION_ITEMS and c != "CHILD"]
+        others = [c for c in reading_spec("Episodes").items if c not in CONTINUATION_ITEMS and c != "CHILD"]
         for versions in by_key.values():
             versions.sort(key=lambda r: r.year)
             win = versions[-1]
@@ -752,4 +1035,8 @@ def _name_year(name: str) -> int | None:
 
 
 def _src(r: Row, **values: str | None) -> dict:
-    return {**values, SOURCE_ROW: r.row, SOURCE_FILE: r.file, SOURCE_LOCATION: f"SSDA903 {r.table}"}
+    return {**values, SOURCE_ROW: r.row, SOURCE_FILE: r.file, SOURCE_LOCATION: r.location or f"SSDA903 {r.table}"}
+
+
+
+TABLES = _recognition()
