@@ -212,9 +212,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--dirty", type=float, default=0.0, help="rate of injected data faults (0 = clean)")
     kind = g.add_mutually_exclusive_group()
     kind.add_argument("--ssd-only", action="store_true",
-                      help="SSD tables only: no SSDA903 or CIN census returns in the drops dated 31 March")
+                      help="SSD tables only: no statutory returns (by default each drop also holds the CSWW census "
+                           "of every 30 September to its date, a 31 March drop the SSDA903 and CIN census of every "
+                           "completed year, the latest drop an Ofsted Annex A workbook)")
     kind.add_argument("--returns-only", action="store_true",
-                      help="statutory returns (SSDA903, CIN census) instead of the SSD tables, in every drop")
+                      help="statutory returns (SSDA903, CIN census, CSWW, Annex A) instead of the SSD tables and "
+                           "workforce_establishment, in every drop")
     g.set_defaults(func=cmd_generate)
 
     for name, helptext in (("run", "ingest drops and compute one reporting month"),

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.lib.paths import KPI_CARD_DIR
+from pipelines.lib.paths import KPI_CARD_DIR, SQL_DIR
 
 BASES = ("month", "quarter", "fytd", "r12", "r36", "snapshot")
 UNITS = ("percent", "days", "count", "ratio", "rate_per_10000", "mean")
@@ -45,7 +45,7 @@ class KpiCard:
 
     @property
     def asset_name(self) -> str:
-        return self.sql_path.stem.lower()
+        return self.card_path.stem.lower()
 
 
 class CardError(ValueError):
@@ -66,9 +66,14 @@ def load_card(path: Path) -> KpiCard:
         raise CardError(f"{path}: unit {raw['unit']!r} not in {UNITS}")
     if raw["polarity"] not in POLARITIES:
         raise CardError(f"{path}: polarity {raw['polarity']!r} not in {POLARITIES}")
-    sql_path = path.with_suffix(".sql")
+    # A card may run another card's SQL with its own parameters (`sql_from: kpis/KPI09_care_leavers_eet.sql`,
+    # relative to sql/): the same definition on another cohort, written once.
+    sql_path = SQL_DIR / raw["sql_from"] if raw.get("sql_from") else path.with_suffix(".sql")
     if not sql_path.exists():
-        raise CardError(f"{path}: no SQL file {sql_path.name} beside the card")
+        raise CardError(f"{path}: no SQL file {sql_path.name} " + ("(sql_from)" if raw.get("sql_from")
+                                                                   else "beside the card"))
+    if raw.get("sql_from") and path.with_suffix(".sql").exists():
+        raise CardError(f"{path}: has both sql_from and a SQL file beside it")
     params = {name: spec["default"] for name, spec in (raw.get("parameters") or {}).items()}
     return KpiCard(
         id=raw["id"], title=raw["title"], headline_basis=raw["headline_basis"], bases=bases,

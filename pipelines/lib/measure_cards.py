@@ -88,7 +88,7 @@ def load_measure(path: Path) -> MeasureCard:
         raise CardError(f"{path}: a published measure needs a published: block")
     if source == "local_feed" and not raw.get("feed"):
         raise CardError(f"{path}: a local_feed measure needs a feed: block")
-    if source != "case" and path.with_suffix(".sql").exists():
+    if source != "case" and (path.with_suffix(".sql").exists() or raw.get("sql_from")):
         raise CardError(f"{path}: only case measures have a SQL file")
     return MeasureCard(
         id=raw["id"], title=raw["title"], commitment=raw["commitment"], source=source,

@@ -55,7 +55,7 @@ SELECT w.period_end,
        coalesce(pa.area, 'unknown') AS area,
        b.team,
        b.worker,
-       CAST(coalesce(list_contains(CAST($eet_activity_codes AS VARCHAR[]), b.activity), false) AS DOUBLE)
+       CAST(coalesce(list_contains(CAST($activity_codes AS VARCHAR[]), b.activity), false) AS DOUBLE)
            AS numerator,
        CAST(1 AS DOUBLE) AS denominator,
        CAST(NULL AS VARCHAR) AS excluded_reason

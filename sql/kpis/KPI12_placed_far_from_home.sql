@@ -47,7 +47,11 @@ classified AS (
 ),
 record_rows AS (
     SELECT period_end, person_id, person_id AS record_id,
-           CAST(coalesce(outside AND miles > $distance_miles, false) AS DOUBLE) AS numerator,
+           -- KPI12 itself: outside the council and strictly over the distance; CDS_FP10 runs this file with
+           -- $outside_council_only false and $threshold_inclusive true (20 miles or more, anywhere)
+           CAST(coalesce((outside OR NOT $outside_council_only)
+                         AND (miles > $distance_miles OR ($threshold_inclusive AND miles = $distance_miles)),
+                         false) AS DOUBLE) AS numerator,
            CAST(1 AS DOUBLE) AS denominator,
            CAST(NULL AS VARCHAR) AS excluded_reason
     FROM classified

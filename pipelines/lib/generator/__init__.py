@@ -10,13 +10,17 @@ The same arguments always give byte-identical files.
 Modules: ``model`` simulates the children and their histories (the true record), ``workforce`` the teams,
 workers and allocations, ``corporate`` the non-SSD tables, ``local_feeds`` the figures services supply for
 the core data set (one row per local-feed measure card and month or term), ``drops`` cuts and writes each extract
-(late entries, corrections, optional faults). Codes and calibration knobs are in ``params``.
+(late entries, corrections, optional faults). Codes and calibration knobs are in ``params``. The statutory
+returns written from the same record are ``returns_903`` (SSDA903 CSV), ``returns_cin`` (CIN census XML),
+``returns_csww`` (CSWW census XML) and ``returns_annex_a`` (Ofsted Annex A workbook); see ``generate``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+
+import polars as pl
 
 from . import corporate, local_feeds
 from . import drops as writer
@@ -27,9 +31,19 @@ from .workforce import Workforce
 
 __all__ = ["generate", "default_drops", "parse_size"]
 
-# What a returns-only drop leaves out: every SSD table, and the table only the 903 fills.
+# What the Annex A and CSWW writers read (returns_annex_a.TABLES, returns_csww.TABLES; not imported here, as
+# they bring in the return adapters, which a generate without returns does not need).
+SOURCE_TABLES = frozenset((
+    "ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry",
+    "ssd_initial_cp_conference", "ssd_cp_plans", "ssd_cla_episodes", "ssd_cla_placement", "ssd_legal_status",
+    "ssd_care_leavers", "ssd_permanence", "ssd_professionals", "ssd_involvements", "workforce_establishment",
+))
+
+# What a returns-only drop leaves out: every SSD table, the table only the 903 fills, and the workforce
+# establishment, which the CSWW census replaces (staged beside it, the CSV would win and the census be ignored).
 REPLACED_BY_RETURNS = frozenset(
-    name for name in writer.load_contract() if name.startswith("ssd_") or name == "cla_oc2_outcomes"
+    name for name in writer.load_contract()
+    if name.startswith("ssd_") or name in ("cla_oc2_outcomes", "workforce_establishment")
 )
 
 
@@ -78,17 +92,32 @@ def generate(
 ) -> list[Path]:
     """Write one folder of CSV files per extract date; returns the folders written (in date order).
 
-    With ``returns`` a drop dated 31 March also holds the statutory returns of every collection year
-    completed by then (from 2017/18, and within the simulated span): the SSDA903 CSV set (returns_903.py)
-    and one CIN census XML per year (returns_cin.py, ``cin_census_2019-20.xml``). The SSD files are the same
-    either way. ``returns_903`` is the flag's former name, kept as an alias.
+    With ``returns`` the drops also hold the statutory returns, each as the authority's system would produce
+    it on the drop's extract date, from the same record as the SSD tables (clean: ``dirty`` faults are the
+    SSD extract's):
 
-    With ``returns_only`` every drop holds the returns of the years completed by its date *instead of* the
-    tables they replace: no ``ssd_*`` table (an authority sending its returns has no SSD extract; contacts,
-    workers and involvements are then simply absent) and no ``cla_oc2_outcomes``, which only the 903 fills.
-    The tables no return carries and no case-management extract holds stay: complaints, budget monitoring,
-    workforce establishment, information-governance incidents, area_lookup and local_feeds. A drop dated
-    before the first completed collection year is refused (it would hold no case data at all).
+    - a drop dated 31 March: the returns of every collection year completed by then (from 2017/18, and
+      within the simulated span): the SSDA903 CSV set (returns_903.py) and one CIN census XML per year
+      (returns_cin.py, ``cin_census_2019-20.xml``);
+    - every drop: the CSWW census XML of every 30 September from the start of the span up to its date
+      (returns_csww.py, ``csww_2019.xml``);
+    - the latest drop only: the Ofsted Annex A workbook as at its extract date (returns_annex_a.py,
+      ``annex_a_2025-03-31.xlsx``). Only one, because an Annex A is an inspection's snapshot rather than a
+      monthly extract, and at default size one workbook takes about 10 s to write and 10-20 s to read back.
+
+    The SSD files are byte-identical either way; staged beside them, every return gives way (the SSD table
+    wins). ``returns_903`` is the flag's former name, kept as an alias.
+
+    With ``returns_only`` every drop holds those returns *instead of* the tables they replace: no ``ssd_*``
+    table (an authority sending its returns has no SSD extract; involvements are then simply absent), no
+    ``cla_oc2_outcomes``, which only the 903 fills, and no ``workforce_establishment``, which the CSWW census
+    replaces (so KPI16/KPI17 have values for 30 September only, one authority-level row a year). Where
+    several returns fill one table the first in precedence is staged (pipelines/lib/returns: 903, CIN census,
+    CSWW, Annex A), so the Annex A workbook contributes only what no other return carries: ``ssd_contacts``
+    (its List 1, the 6 months to the extract date, with no decision dates) and its children in
+    ``ssd_person``. The tables no return carries and no case-management extract holds stay: complaints,
+    budget monitoring, information-governance incidents, area_lookup and local_feeds. A drop dated before the
+    first completed collection year is refused (it would hold no case data at all).
     """
     if returns_903 is not None:
         returns = returns or returns_903
@@ -150,20 +179,40 @@ def generate(
     for dd in drop_dates:
         folder = out_dir / dd.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
+        rendered: dict[str, pl.DataFrame] = {}
         for name, spec in contract.items():
             if returns_only and name in REPLACED_BY_RETURNS:
                 continue
             df = writer.cut(frames[name], name, spec, dd.toordinal())
             df = writer.render(df, name, spec, int(seed), dirty)
             writer.write(df, folder / f"{name}.csv")
-        if returns_only or (returns and (dd.month, dd.day) == (3, 31)):
-            from .returns_903 import write_returns
-            from .returns_cin import write_census_years
-
-            write_returns(folder, frames, contract, int(seed), start, dd)
-            write_census_years(folder, frames, contract, start, dd)
+            if dirty == 0 and name in SOURCE_TABLES:
+                rendered[name] = df  # clean, so the returns below can read it as it is
+        if returns_only or returns:
+            _write_returns(folder, frames, contract, rendered, int(seed), start, dd, annex_a=dd == drop_dates[-1],
+                           year_end=returns_only or (dd.month, dd.day) == (3, 31))
         written.append(folder)
     return written
+
+
+def _write_returns(folder: Path, frames: dict[str, pl.DataFrame], contract: dict, rendered: dict[str, pl.DataFrame],
+                   seed: int, start: dt.date, drop: dt.date, *, annex_a: bool, year_end: bool) -> None:
+    """The statutory returns of one drop (see generate)."""
+    from .returns_903 import write_returns
+    from .returns_annex_a import write_annex_a
+    from .returns_cin import write_census_years
+    from .returns_csww import census_dates, write_csww_years
+
+    if year_end:
+        write_returns(folder, frames, contract, seed, start, drop)
+        write_census_years(folder, frames, contract, start, drop)
+    # the clean extract at the drop date: what the authority's system would export the returns from
+    tables = {name: rendered[name] if name in rendered else writer.render(
+        writer.cut(frames[name], name, contract[name], drop.toordinal()), name, contract[name], 0, 0.0)
+        for name in SOURCE_TABLES}
+    write_csww_years(tables, folder, census_dates(start, drop))
+    if annex_a:
+        write_annex_a(tables, folder / f"annex_a_{drop.isoformat()}.xlsx", drop)
 
 
 def _people(sim: Sim) -> None:

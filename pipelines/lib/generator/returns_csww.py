@@ -6,7 +6,9 @@
 writes ``out/csww_2024.xml`` (or the file named by ``out_path`` when it ends in ``.xml``) from the drop's CSV
 tables ``ssd_professionals``, ``ssd_involvements`` and ``workforce_establishment`` (or from a mapping of table
 name -> polars frame of string cells, as the drops hold them). The drop must be dated on or after the
-reference date, so it knows every allocation open on that day.
+reference date, so it knows every allocation open on that day. ``write_csww_years`` writes several
+censuses from one reading of the tables (the generator's drops hold every 30 September up to their date:
+``census_dates``).
 
 What the census carries (the DfE scope: registered child and family social workers and agency workers):
 
@@ -37,6 +39,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -70,11 +73,41 @@ def write_csww(
     out = Path(out_path)
     if out.suffix.lower() != ".xml":
         out.mkdir(parents=True, exist_ok=True)
-        out = out / f"csww_{ref.year}.xml"
+        out = out / file_name(ref)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
+    return _write(tables, _spans(tables["ssd_involvements"]), out, ref, lea)
+
+
+def write_csww_years(
+    tables_or_drop_folder: Path | str | Mapping[str, pl.DataFrame],
+    out_dir: Path | str,
+    reference_dates: list[dt.date],
+    *,
+    lea: str | None = None,
+) -> list[Path]:
+    """One census per reference date (``csww_<year>.xml`` in ``out_dir``), the tables read once."""
+    tables = _load(tables_or_drop_folder)
+    spans = _spans(tables["ssd_involvements"])
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [_write(tables, spans, out_dir / file_name(ref), ref, lea) for ref in sorted(reference_dates)]
+
+
+def census_dates(start: dt.date, drop: dt.date) -> list[dt.date]:
+    """Every 30 September from ``start`` up to and including ``drop``: the censuses a drop can hold."""
+    first = start.year if start <= dt.date(start.year, 9, 30) else start.year + 1
+    return [dt.date(y, 9, 30) for y in range(first, drop.year + 1) if dt.date(y, 9, 30) <= drop]
+
+
+def file_name(ref: dt.date) -> str:
+    return f"csww_{ref.year}.xml"
+
+
+def _write(tables: dict[str, list[dict]], spans: dict[str, list[tuple]], out: Path, ref: dt.date,
+           lea: str | None) -> Path:
     vacancy, agency = _vacancies(tables["workforce_establishment"], ref)
-    workers = _workers(tables["ssd_professionals"], tables["ssd_involvements"], ref)
+    workers = _workers(tables["ssd_professionals"], spans, ref)
     agency_headcount = sum(1 for w in workers if w["agency"] and w["end"] is None)
     tmp = out.with_suffix(".xml.tmp")
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
@@ -127,6 +160,7 @@ def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict[s
     return out
 
 
+@lru_cache(maxsize=65536)  # a few thousand distinct dates, each parsed once however many rows hold it
 def _date(text: str | None) -> dt.date | None:
     if text is None or not str(text).strip():
         return None
@@ -172,19 +206,24 @@ def _vacancies(rows: list[dict], ref: dt.date) -> tuple[Decimal, Decimal]:
     return vacancy, agency
 
 
-def _workers(professionals: list[dict], involvements: list[dict], ref: dt.date) -> list[dict]:
-    year_start = dt.date(ref.year - 1, 10, 1)
+def _spans(involvements: list[dict]) -> dict[str, list[tuple[dt.date, dt.date | None, str | None]]]:
+    """Each professional's involvements as (start, end, child), every dated one (a census takes those by then)."""
     spans: dict[str, list[tuple[dt.date, dt.date | None, str | None]]] = defaultdict(list)
     for r in involvements:
         pid, start = r.get("invo_professional_id"), _date(r.get("invo_involvement_start_date"))
-        if pid and start and start <= ref:
+        if pid and start:
             spans[pid].append((start, _date(r.get("invo_involvement_end_date")), r.get("invo_person_id")))
+    return spans
+
+
+def _workers(professionals: list[dict], spans: dict[str, list[tuple]], ref: dt.date) -> list[dict]:
+    year_start = dt.date(ref.year - 1, 10, 1)
     out = []
     for p in sorted(professionals, key=lambda r: r.get("prof_professional_id") or ""):
         pid, swe = p.get("prof_professional_id"), (p.get("prof_social_worker_registration_no") or "").strip()
-        if not pid or not swe or pid not in spans:
+        mine = [span for span in spans.get(pid, ()) if span[0] <= ref] if pid else []
+        if not swe or not mine:
             continue
-        mine = spans[pid]
         open_children = {c for s, e, c in mine if (e is None or e > ref) and c}
         ends = [e for _s, e, _c in mine]
         if open_children:

@@ -15,6 +15,7 @@ from pipelines.lib.returns.cin_census import CinCensusAdapter
 from pipelines.lib.returns.csww import CswwAdapter
 from pipelines.lib.returns.ssda903 import TABLES as SSDA903_TABLES
 from pipelines.lib.returns.ssda903 import Ssda903CsvAdapter
+from pipelines.lib.returns.ssda903_xml import Ssda903XmlAdapter
 
 __all__ = ["ADAPTERS", "Adapted", "AdapterIssue", "UnknownShapeError", "adapt_drop", "classify", "expected_brief",
            "expected_shapes", "recognise"]
@@ -24,12 +25,16 @@ RETURN_SUFFIXES = (".csv", ".xml", ".xlsx", ".xlsm")
 # In order of precedence: when two formats in one drop fill the same contract table, the earlier one is staged
 # (the statutory returns are complete for their cohort; Annex A covers only the months before an inspection).
 # ssd_person is the exception: every format's children are combined (one row per child, the first kept).
-ADAPTERS: list[ReturnAdapter] = [Ssda903CsvAdapter(), CinCensusAdapter(), CswwAdapter(), AnnexAAdapter()]
+# The SSDA903 XML is the same return as the CSV set, so it comes right after it; a drop should hold one form
+# (when it holds both, each table is staged from the CSV set, and the run says so).
+ADAPTERS: list[ReturnAdapter] = [Ssda903CsvAdapter(), Ssda903XmlAdapter(), CinCensusAdapter(), CswwAdapter(),
+                                 AnnexAAdapter()]
 PRECEDENCE = [a.name for a in ADAPTERS]
 COMBINED_TABLES = ("ssd_person",)
 
 FORMAT_DETAIL = {
     "SSDA903 CSV": "SSDA903 CSV (a header row of one of " + ", ".join(SSDA903_TABLES) + ")",
+    "SSDA903 XML": "SSDA903 XML (root EXPSSDA903 with CHILD elements holding HEADER and EPISODE)",
     "CIN census XML": "CIN census XML (root Message with Header and Children/Child)",
     "CSWW XML": "children's social work workforce census XML",
     "Ofsted Annex A workbook": "Ofsted Annex A workbook (.xlsx with sheets 'List 1' ... 'List 11' or their headers)",

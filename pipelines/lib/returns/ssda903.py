@@ -155,11 +155,14 @@ def _table(name: str, spec: dict, since: int) -> TableSpec:
         since=spec.get("since", since), provisional=bool(spec.get("provisional", False)))
 
 
-@cache
 def schema_for(year: int | str) -> Ssda903Schema:
     """The 903 schema of a collection year (named by its 31 March): base.yaml plus every yearly-differences
     file up to that year. A year after the latest file is the latest schema."""
-    ending = parse_year(year)
+    return _schema(parse_year(year))
+
+
+@cache
+def _schema(ending: int) -> Ssda903Schema:
     base, diffs = _schema_files()
     if ending < base["year_ending"]:
         raise ValueError(f"no SSDA903 schema before {base['label']} (asked for {year_label(ending)})")
@@ -1040,3 +1043,7 @@ def _src(r: Row, **values: str | None) -> dict:
 
 
 TABLES = _recognition()
+
+
+if __name__ == "__main__":  # python -m pipelines.lib.returns.ssda903: rewrite data/reference/code_sets.csv
+    write_code_sets_csv(Path(__file__).resolve().parents[3] / "data" / "reference" / "code_sets.csv")

@@ -22,6 +22,7 @@ An element that is no 903 item is reported once per file and name, with its firs
 Decisions:
 - A child-level item a group also needs (CHILD, DOB, SEX) is taken from the child; a bad DOB is reported once,
   on the Header row, not again on every review.
+- A child whose header gives nothing beyond CHILDID and DOB has no Header row (it is in a group's table only).
 - UASC: a row when the child's UASC flag is 1 (true, Y) or a DUC is given, as the CSV UASC table lists them.
 - A drop holding this form and the CSV set for the same year: see ssda903 (the CSV set is used).
 """
@@ -48,6 +49,7 @@ FORMAT = "SSDA903 XML"
 ROOTS = ("EXPSSDA903", "SSDA903")
 CHILD_MARKS = ("CHILDID", "HEADER", "EPISODE")  # items that tell a 903 child from a CIN census Child
 TRUE = ("1", "TRUE", "Y", "YES")
+HEADER_ITEMS = ("SEX", "ETHNIC", "UPN", "MOTHER", "MC_DOB")  # any of them given: the child has a Header row
 
 
 class Ssda903XmlAdapter:
@@ -160,7 +162,10 @@ class _Reader:
         items: dict[str, tuple[str | None, str]] = {}
         groups: list[tuple[str, str, dict[str, tuple[str | None, str]]]] = []
         self._walk(el, path, items, groups, None)
-        header = self._row("Header", path, items, {})
+        # A child with no header item beyond its id and date of birth (only in a group's table, as a missing
+        # episode of a child not looked after that year) has no Header row, as in the CSV set.
+        header = (self._row("Header", path, items, {})
+                  if any(items.get(c, (None,))[0] is not None for c in HEADER_ITEMS) else None)
         inherited = dict(items)
         if header is not None:  # the Header's checked values (a bad DOB reported once, there)
             inherited.update({c: (header.v[c], items[c][1]) for c in header.v if c in items})
