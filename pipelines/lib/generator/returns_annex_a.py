@@ -120,6 +120,8 @@ def write_annex_a(tables_or_drop_folder: Path | str | Mapping[str, pl.DataFrame]
     tmp = out_path.with_name(out_path.name + ".tmp")
     lists = _Lists(t, inspection_date)
     wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
+    # dated by the inspection date, not the clock, so the same arguments give a byte-identical workbook
+    wb.set_properties({"created": dt.datetime.combine(inspection_date, dt.time())})
     try:
         fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
         bold = wb.add_format({"bold": True})

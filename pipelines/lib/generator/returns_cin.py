@@ -293,10 +293,12 @@ def _write_episode(f, data: _Index, ep: dict, ys: dt.date, ye: dt.date) -> None:
                 f"{_el('InitialCategoryOfAbuse', p.get('cppl_cp_plan_initial_category'), j)}"
                 f"{_el('LatestCategoryOfAbuse', p.get('cppl_cp_plan_latest_category'), j)}"
                 f"{_el('NumberOfPreviousCPP', p.get('cppl_number_of_previous_cpp'), j)}")
-        for r in sorted(data.reviews.get(p["cppl_cp_plan_id"], []), key=lambda r: r.get("cppr_cp_review_date") or ""):
-            held = _date(r.get("cppr_cp_review_date"))
-            if held is not None and ys <= held <= ye:
-                f.write(f"          <Reviews>\n{_el('CPPreviewDate', held.isoformat(), j + '  ')}"
-                        "          </Reviews>\n")
+        # one <Reviews> per plan holding every review date of the year, as the DfE schema has it
+        held_dates = [h for h in (_date(r.get("cppr_cp_review_date")) for r in sorted(
+            data.reviews.get(p["cppl_cp_plan_id"], []), key=lambda r: r.get("cppr_cp_review_date") or ""))
+            if h is not None and ys <= h <= ye]
+        if held_dates:
+            f.write("          <Reviews>\n" + "".join(_el("CPPreviewDate", h.isoformat(), j + "  ") for h in held_dates)
+                    + "          </Reviews>\n")
         f.write("        </ChildProtectionPlans>\n")
     f.write("      </CINdetails>\n")

@@ -546,11 +546,17 @@ class CinCensusAdapter:
                  person_id: str | None, rows: list[_Row], issues: list[AdapterIssue]) -> None:
         group = st.schema.groups["Reviews"]
         rank = (0, st.year if st.year is not None else -1, st.index)
-        for k, el in enumerate(_group_elements(plan).get("Reviews", []), start=1):
+        # The DfE schema has one <Reviews> per plan holding every <CPPreviewDate>; exports that repeat <Reviews>
+        # once per date are read the same way. Each date is one review.
+        dates = [(k, m, item) for k, el in enumerate(_group_elements(plan).get("Reviews", []), start=1)
+                 for m, item in enumerate((i for i in el if _local(i.tag) == "CPPreviewDate"), start=1)]
+        for k, m, item in dates:
             st.counters["Reviews"] += 1
             n = st.counters["Reviews"]
-            rloc = f"{ploc}/Reviews[{k}]"
-            cells = self._cells(st, group, el, rloc, n, issues)
+            rloc = f"{ploc}/Reviews[{k}]/CPPreviewDate[{m}]"
+            one = ET.Element("Reviews")
+            one.append(item)
+            cells = self._cells(st, group, one, rloc.rsplit("/", 1)[0], n, issues)
             date = cells.get("cppr_cp_review_date")
             iso = _iso_date(date) if date else None
             if not has_child or plan_id is None:

@@ -542,3 +542,19 @@ def test_generated_census_round_trips_to_the_ssd_tables(small_landing, tmp_path)
     held_in_span = icpc.filter(pl.col("icpc_icpc_date") >= first.isoformat())
     got = set(rows(t["ssd_initial_cp_conference"], ["icpc_person_id", "icpc_icpc_date"]))
     assert set(rows(held_in_span, ["icpc_person_id", "icpc_icpc_date"])) <= got
+
+
+def test_one_reviews_element_holding_several_dates_gives_a_review_each(tmp_path):
+    # The DfE schema: one <Reviews> per plan with every <CPPreviewDate> inside it. The hand-made census repeats
+    # <Reviews> once per date; the same plan written the schema's way must give the same two reviews (and the
+    # locations name each date).
+    both = "<Reviews><CPPreviewDate>2022-08-20</CPPreviewDate><CPPreviewDate>2023-01-20</CPPreviewDate></Reviews>"
+    text = CENSUS_2022_23.replace(
+        "<Reviews><CPPreviewDate>2022-08-20</CPPreviewDate></Reviews>", both).replace(
+        "<Reviews><CPPreviewDate>2023-01-20</CPPreviewDate></Reviews>", "")
+    assert text != CENSUS_2022_23
+    t = CinCensusAdapter().adapt([write(tmp_path, "cin_2023.xml", text)]).tables
+    got = rows(t["ssd_cp_reviews"], ["cppr_cp_review_id", "cppr_cp_review_date", SOURCE_LOCATION])
+    assert [(g[0], g[1]) for g in got] == [(hid("RV", CP1, "2022-08-20"), "2022-08-20"),
+                                          (hid("RV", CP1, "2023-01-20"), "2023-01-20")]
+    assert got[0][2].endswith("/Reviews[1]/CPPreviewDate[1]") and got[1][2].endswith("/Reviews[1]/CPPreviewDate[2]")

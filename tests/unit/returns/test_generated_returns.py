@@ -129,14 +129,17 @@ def tiny(tmp_path_factory) -> dict:
 
 def test_returns_only_drop_holds_the_returns_and_the_tables_no_return_or_ssd_extract_holds(tiny):
     names = {p.name for p in tiny["only"].iterdir()}
-    tables = {n[:-4] for n in names if not n.startswith(("903_", "cin_census_"))}
-    # the corporate tables stay; every ssd_* table and the 903-only OC2 table are left out
-    assert tables == {"complaints", "budget_monitoring", "workforce_establishment",
-                      "information_governance_incidents", "area_lookup", "local_feeds"}
+    kinds = ("903_", "cin_census_", "csww_", "annex_a_")
+    tables = {n[:-4] for n in names if not n.startswith(kinds)}
+    # the corporate tables stay; every ssd_* table, the 903-only OC2 table and the establishment (the CSWW
+    # census replaces it) are left out
+    assert tables == {"complaints", "budget_monitoring", "information_governance_incidents", "area_lookup",
+                      "local_feeds"}
     assert not tables & REPLACED_BY_RETURNS
-    returns = sorted(n for n in names if n.startswith(("903_", "cin_census_")))
-    assert returns == sorted(p.name for p in tiny["both"].iterdir() if p.name.startswith(("903_", "cin_census_")))
-    assert {"cin_census_2018-19.xml", "cin_census_2019-20.xml", "903_episodes_2019-20.csv"} <= set(returns)
+    returns = sorted(n for n in names if n.startswith(kinds))
+    assert returns == sorted(p.name for p in tiny["both"].iterdir() if p.name.startswith(kinds))
+    assert {"cin_census_2018-19.xml", "cin_census_2019-20.xml", "903_episodes_2019-20.csv", "csww_2018.xml",
+            "csww_2019.xml", "annex_a_2020-03-31.xlsx"} <= set(returns)
     for name in returns + [f"{t}.csv" for t in tables]:  # the same files, byte for byte, as beside the SSD
         assert (tiny["only"] / name).read_bytes() == (tiny["both"] / name).read_bytes(), name
 

@@ -440,10 +440,12 @@ def test_generated_903_sets_read_back_cleanly(tmp_path):
     names = sorted(p.name for p in with_903.iterdir())
     extra = sorted(set(names) - {p.name for p in ssd_only.iterdir()})
     census = ["cin_census_2018-19.xml", "cin_census_2019-20.xml"]
-    assert extra == sorted([*census, *(f"903_{s}_{y}.csv" for y in ("2018-19", "2019-20") for s in (
+    assert set(census) <= set(extra)
+    # the 903 set of each year (the other returns the generator writes are tested with their adapters)
+    extra = [n for n in extra if n.startswith("903_")]
+    assert extra == sorted(f"903_{s}_{y}.csv" for y in ("2018-19", "2019-20") for s in (
         "header", "episodes", "reviews", "uasc", "oc2", "oc3", "ad1", "placed_for_adoption", "prev_perm",
-        "missing"))])
-    extra = [n for n in extra if n not in census]
+        "missing"))
     for p in ssd_only.iterdir():  # the SSD files are byte-identical with or without the returns
         assert (with_903 / p.name).read_bytes() == p.read_bytes(), p.name
     out = adapt_drop([with_903 / n for n in extra])[0]
