@@ -313,3 +313,12 @@ def test_timings_are_reported(routes, record_property):
     for route, seconds in routes["timings"].items():
         record_property(f"{route}_seconds", round(seconds, 1))
     assert set(routes["timings"]) == {"ssd", "returns"}
+
+
+def test_generated_returns_use_only_codes_valid_for_their_year(routes):
+    # The synthetic authority's returns are valid returns: SEX M/F from 2024/25 (1/2 before), ACTIV F3/P3 before
+    # 2021/22 and F4/F5 after, no N9 category of need; the adapters check every code against its year.
+    con = routes["returns"]["con"]
+    bad = con.sql("SELECT format, table_name, column_name, count(*) AS n FROM staged.return_issues "
+                  "WHERE reason LIKE '%code set%' GROUP BY ALL ORDER BY ALL").fetchall()
+    assert bad == []

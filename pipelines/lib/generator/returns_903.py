@@ -33,6 +33,13 @@ from . import drops as writer
 
 FIRST_YEAR = 2018  # 2017/18
 SEX_CODE = {"M": "1", "F": "2"}
+SEX_LETTERS_FROM = 2025  # 2024/25: SEX is M/F/U, not 1/2 (schemas/ssda903/2024_25.yaml)
+# ACTIV before 2021/22 had F3/P3 (training or employment); from then F4/P4 (training) and F5/P5 (employment)
+ACTIV_SPLIT_FROM = 2022
+ACTIV_BEFORE_SPLIT = {"F4": "F3", "F5": "F3", "P4": "P3", "P5": "P3"}
+ACTIV_AFTER_SPLIT = {"F3": "F5", "P3": "P5"}
+# the 903's CIN (category of need) is N1-N8: the SSD's N9 (not a child in need) has no 903 code
+CIN_903 = {"N9": "N8"}
 MISSING_CODE = {"MISSING": "M", "ABSENT": "A"}
 FILES = {
     "Header": "header", "Episodes": "episodes", "Reviews": "reviews", "UASC": "uasc", "OC2": "oc2", "OC3": "oc3",
@@ -115,7 +122,8 @@ def year_tables(frames: dict[str, pl.DataFrame], contract: dict, seed: int, year
     out["Episodes"] = ep.select(
         pl.col("clae_person_id").alias("CHILD"), _uk("clae_cla_episode_start_date").alias("DECOM"),
         pl.col("clae_cla_episode_start_reason").alias("RNE"), pl.col("lega_legal_status").alias("LS"),
-        pl.col("clae_cla_primary_need_code").alias("CIN"), pl.col("clap_cla_placement_type").alias("PLACE"),
+        pl.col("clae_cla_primary_need_code").replace(CIN_903).alias("CIN"),
+        pl.col("clap_cla_placement_type").alias("PLACE"),
         pl.col("clap_cla_placement_provider").alias("PLACE_PROVIDER"),
         _uk("clae_cla_episode_ceased_date").alias("DEC"), pl.col("clae_cla_episode_ceased_reason").alias("REC"),
         pl.when(ends_placement).then(pl.col("clap_cla_placement_change_reason")).alias("REASON_PLACE_CHANGE"),
@@ -143,6 +151,7 @@ def year_tables(frames: dict[str, pl.DataFrame], contract: dict, seed: int, year
     # 16 or later): a qualifying care leaver is not in it
     leavers = cut("ssd_care_leavers").filter(pl.col("clea_care_leaver_eligibility").fill_null("") != "QUALIFYING")
     oc3 = []
+    activ = ACTIV_AFTER_SPLIT if year >= ACTIV_SPLIT_FROM else ACTIV_BEFORE_SPLIT
     for r in leavers.iter_rows(named=True):
         b = dob.get(r["clea_person_id"])
         if b is None:
@@ -150,20 +159,23 @@ def year_tables(frames: dict[str, pl.DataFrame], contract: dict, seed: int, year
         birthdays = [dt.date(b.year + a, b.month, 28 if (b.month, b.day) == (2, 29) else b.day) for a in range(17, 22)]
         if any(ys <= d <= ye for d in birthdays):
             oc3.append({"CHILD": r["clea_person_id"], "DOB": b.strftime("%d/%m/%Y"),
-                        "IN_TOUCH": r["clea_care_leaver_in_touch"], "ACTIV": r["clea_care_leaver_activity"],
+                        "IN_TOUCH": r["clea_care_leaver_in_touch"],
+                        "ACTIV": activ.get(r["clea_care_leaver_activity"], r["clea_care_leaver_activity"]),
                         "ACCOM": r["clea_care_leaver_accommodation"]})
     out["OC3"] = pl.DataFrame(oc3, schema=dict.fromkeys(("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"), pl.String))
 
+    sex = (pl.col("pers_sex") if year >= SEX_LETTERS_FROM
+           else pl.col("pers_sex").replace_strict(SEX_CODE, default=None)).alias("SEX")
     in_year = set(out["Episodes"]["CHILD"].to_list()) | set(out["OC3"]["CHILD"].to_list())
     header = person.filter(pl.col("pers_person_id").is_in(sorted(in_year))).sort("pers_person_id")
     out["Header"] = header.select(
-        pl.col("pers_person_id").alias("CHILD"), pl.col("pers_sex").replace_strict(SEX_CODE, default=None).alias("SEX"),
+        pl.col("pers_person_id").alias("CHILD"), sex,
         _uk("pers_dob").alias("DOB"), pl.col("pers_ethnicity").alias("ETHNIC"),
         pl.col("pers_upn_unknown").alias("UPN"), pl.lit(None, pl.String).alias("MOTHER"),
         pl.lit(None, pl.String).alias("MC_DOB"))
     uasc = header.filter(pl.col("pers_upn_unknown") == "UN4")
     out["UASC"] = uasc.select(
-        pl.col("pers_person_id").alias("CHILD"), pl.col("pers_sex").replace_strict(SEX_CODE, default=None).alias("SEX"),
+        pl.col("pers_person_id").alias("CHILD"), sex,
         _uk("pers_dob").alias("DOB"),
         pl.when(pl.col("pers_dob").dt.offset_by("18y") <= ye).then(pl.col("pers_dob").dt.offset_by("18y"))
         .dt.strftime("%d/%m/%Y").alias("DUC"))
