@@ -292,7 +292,7 @@ class DropFiles:
 
 def _find_files(drop: Drop) -> DropFiles:
     """Contract tables by file name; other CSV, XML and Excel files by content (statutory returns, local feeds)."""
-    from pipelines.lib.returns import RETURN_SUFFIXES, recognise
+    from pipelines.lib.returns import RETURN_SUFFIXES, expected_brief, recognise
 
     names = contract()
     out = DropFiles()
@@ -311,8 +311,8 @@ def _find_files(drop: Drop) -> DropFiles:
         elif suffix in RETURN_SUFFIXES:
             adapter = recognise(path)
             if adapter is None:
-                # the wording is pinned by tests; returns.adapt_drop's refusal lists what was expected
-                out.messages.append(f"{f['name']}: no contract table named {stem!r}; kept in the archive, not staged")
+                out.messages.append(f"{f['name']}: no contract table named {stem!r} and not a statutory return of a "
+                                    f"known shape ({expected_brief()}); kept in the archive, not staged")
             else:
                 out.returns.setdefault(adapter.name, (adapter, []))[1].append(path)
         elif suffix not in SUPPORTED:

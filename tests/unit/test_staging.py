@@ -216,8 +216,10 @@ def test_staged_plus_quarantined_equals_input_rows(dirty):
 def test_unknown_files_are_reported_not_staged(dirty):
     _, summary, _ = dirty
     assert "notes.txt: not a CSV or Parquet file; kept in the archive, not staged" in summary.messages
-    assert "extra_table.csv: no contract table named 'extra_table'; kept in the archive, not staged" \
-        in summary.messages
+    assert ("extra_table.csv: no contract table named 'extra_table' and not a statutory return of a known shape "
+            "(expected a file named after a contract table (data/contract/tables.yaml) or a statutory return "
+            "recognised by its content (SSDA903 CSV, SSDA903 XML, CIN census XML, CSWW XML, Ofsted Annex A "
+            "workbook)); kept in the archive, not staged") in summary.messages
 
 
 @pytest.mark.parametrize(("table", "source_file"), [("ssd_person", "ssd_person.csv"),
