@@ -359,7 +359,14 @@ def _adapt_returns(drop: Drop, found: DropFiles, key: bytes) -> _Returns:
     """Every statutory return of the drop through its adapter; issues become rejections, messages, issue rows."""
     out = _Returns()
     names = contract()
+    from pipelines.lib.returns import FILLS
+
     for fmt, (adapter, paths) in found.returns.items():
+        fills = FILLS.get(fmt)
+        if fills and all(t in found.tables and _has_rows(found.tables[t]) for t in fills):
+            out.messages.append(f"{', '.join(p.name for p in paths)}: {fmt} not adapted: every table it fills "
+                                "is staged from this drop's SSD files")
+            continue
         try:
             adapted = adapter.adapt(paths)
         except Exception as exc:  # noqa: BLE001 - a return that cannot be adapted is recorded, never a crash
@@ -469,6 +476,9 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                     summary.messages.append(f"table {table.name}: staged from the {best}; the "
                                             f"{' and '.join(dropped)} rows for it are not staged")
                 parts = [(fmt, f) for fmt, f in parts if fmt == best]
+            else:
+                # children combined across formats, the first kept for a child in several: in precedence order
+                parts = sorted(parts, key=lambda p: PRECEDENCE.index(p[0]))
             formats = " and ".join(dict.fromkeys(fmt for fmt, _ in parts))
             carried = pl.concat([f for _, f in parts], how="diagonal").drop("source_location", strict=False)
             carried_from = ", ".join(dict.fromkeys(carried["source_file"].drop_nulls().to_list()))

@@ -182,9 +182,9 @@ def test_contacts_come_from_annex_a_without_decision_dates(warehouse):
     assert dt.date(2019, 10, 1) <= first and last <= DROP
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: Annex A has no contact decision dates, so KPI01 is published as "
-                                       "0% for the months its List 1 covers instead of being withheld")
 def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run):
+    # Annex A list 1 carries contacts but no decision dates: the month's contacts all fail the critical check
+    # "decision dates recorded for the month's contacts", so KPI01 is withheld rather than published as 0%
     _, _, out, _ = returns_run
     values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
     row = values.filter((pl.col("kpi_id") == "KPI01") & (pl.col("area") == "all") & (pl.col("basis") == "fytd")

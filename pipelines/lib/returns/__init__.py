@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.lib.returns.annex_a import TABLES as annex_a_tables
 from pipelines.lib.returns.annex_a import AnnexAAdapter
 from pipelines.lib.returns.base import Adapted, AdapterIssue, ReturnAdapter, UnknownShapeError
+from pipelines.lib.returns.cin_census import TABLES as cin_census_tables
 from pipelines.lib.returns.cin_census import CinCensusAdapter
+from pipelines.lib.returns.csww import TABLES as csww_tables
 from pipelines.lib.returns.csww import CswwAdapter
 from pipelines.lib.returns.ssda903 import TABLES as SSDA903_TABLES
 from pipelines.lib.returns.ssda903 import Ssda903CsvAdapter
@@ -30,6 +33,15 @@ RETURN_SUFFIXES = (".csv", ".xml", ".xlsx", ".xlsm")
 ADAPTERS: list[ReturnAdapter] = [Ssda903CsvAdapter(), Ssda903XmlAdapter(), CinCensusAdapter(), CswwAdapter(),
                                  AnnexAAdapter()]
 PRECEDENCE = [a.name for a in ADAPTERS]
+
+# The contract tables each format can fill: a return whose every table is staged from a non-empty SSD file in
+# the same drop is not adapted at all (it would not be used; adapting a national-size return takes minutes).
+_903_TABLES = ("ssd_person", "ssd_address", "ssd_cla_episodes", "ssd_legal_status", "ssd_cla_placement",
+               "ssd_cla_reviews", "ssd_missing", "ssd_care_leavers", "ssd_permanence", "cla_oc2_outcomes")
+FILLS: dict[str, tuple[str, ...]] = {
+    "SSDA903 CSV": _903_TABLES, "SSDA903 XML": _903_TABLES, "CIN census XML": cin_census_tables,
+    "CSWW XML": csww_tables, "Ofsted Annex A workbook": annex_a_tables,
+}
 COMBINED_TABLES = ("ssd_person",)
 
 FORMAT_DETAIL = {
