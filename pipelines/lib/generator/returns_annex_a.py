@@ -27,7 +27,6 @@ ethnicity column, an age written as a formula with its cached value, and blank r
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from functools import lru_cache
@@ -36,6 +35,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from pipelines.lib.generator.returns_common import Tables, load_tables, renamed_into_place
+from pipelines.lib.generator.returns_common import cell_date as _date
 from pipelines.lib.returns.annex_a import annex_a_schema
 
 TABLES = ("ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry",
@@ -108,7 +109,6 @@ IN_TOUCH = {"YES": "a) Yes", "NO": "b) No", "DIED": "c) Died", "REFU": "d) Refus
             "e) No longer requiring services", "RHOM": "f) Returned home"}
 ELIGIBILITY = {"RELEVANT": "a) Relevant", "FORMER_RELEVANT": "b) Former relevant", "QUALIFYING": "c) Qualifying",
                "ELIGIBLE": "d) Eligible"}
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 def write_annex_a(tables_or_drop_folder: Path | str | Mapping[str, pl.DataFrame], out_path: Path | str,
@@ -117,8 +117,13 @@ def write_annex_a(tables_or_drop_folder: Path | str | Mapping[str, pl.DataFrame]
     t = _load(tables_or_drop_folder)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".tmp")
     lists = _Lists(t, inspection_date)
+    with renamed_into_place(out_path) as tmp:
+        _write_workbook(tmp, lists, inspection_date, messy, la_name)
+    return out_path
+
+
+def _write_workbook(tmp: Path, lists: _Lists, inspection_date: dt.date, messy: bool, la_name: str | None) -> None:
     wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
     # dated by the inspection date, not the clock, so the same arguments give a byte-identical workbook
     wb.set_properties({"created": dt.datetime.combine(inspection_date, dt.time())})
@@ -152,8 +157,6 @@ def write_annex_a(tables_or_drop_folder: Path | str | Mapping[str, pl.DataFrame]
                 r += 1
     finally:
         wb.close()
-    tmp.replace(out_path)
-    return out_path
 
 
 def _write(ws, r: int, c: int, name: str, value, k: int, messy: bool, fmt) -> None:
@@ -188,36 +191,8 @@ def _write(ws, r: int, c: int, name: str, value, k: int, messy: bool, fmt) -> No
     ws.write_string(r, c, str(value))
 
 
-def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict]]:
-    out = {}
-    for name in TABLES:
-        if isinstance(src, Mapping):
-            df = src.get(name)
-        else:
-            f = Path(src) / f"{name}.csv"
-            df = pl.read_csv(f, infer_schema=False) if f.exists() else None
-        if df is None:
-            out[name] = []
-            continue
-        out[name] = df.with_columns(pl.col(c).cast(pl.String) for c in df.columns).to_dicts()
-    return out
-
-
-@lru_cache(maxsize=65536)  # a few thousand distinct dates, each parsed once however many rows hold it
-def _date(text: str | None) -> dt.date | None:
-    if text is None or not str(text).strip():
-        return None
-    s = str(text).strip()
-    try:
-        return dt.date.fromisoformat(s[:10])
-    except ValueError:
-        m = _UK.match(s)
-        if m:
-            try:
-                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            except ValueError:
-                return None
-    return None
+def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> Tables:
+    return load_tables(src, TABLES)
 
 
 @lru_cache(maxsize=1024)  # called for every row of every list with the same few arguments

@@ -33,27 +33,18 @@ Elements are written in the specification's order; empty ones are omitted, as re
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import polars as pl
 
+from pipelines.lib.generator.returns_common import Tables, load_tables, text_renamed_into_place, xml_element
+from pipelines.lib.generator.returns_common import cell_date as _date
+from pipelines.lib.returns.cin_census import TABLES as CENSUS_TABLES
 from pipelines.lib.returns.cin_census import parse_year, schema_for
 
-TABLES = (
-    "ssd_person",
-    "ssd_cin_episodes",
-    "ssd_cin_assessments",
-    "ssd_cin_plans",
-    "ssd_s47_enquiry",
-    "ssd_initial_cp_conference",
-    "ssd_cp_plans",
-    "ssd_cp_reviews",
-)
+TABLES = CENSUS_TABLES  # the writer reads exactly the tables the census fills
 GENDER_CURRENT = {"M": "1", "F": "2"}  # anything else: 0 (not known)
 # the dates of a referral's records that the census reports (a referral stays in scope until the last of them)
 ACTIVITY_DATES = {
@@ -63,7 +54,6 @@ ACTIVITY_DATES = {
     "ssd_initial_cp_conference": ("icpc_icpc_date",),
     "ssd_cp_plans": ("cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
 }
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 def write_cin_census(
@@ -84,10 +74,8 @@ def write_cin_census(
     written = []
     for year in sorted({parse_year(y) for y in years}):
         path = out_dir / file_name(year)
-        tmp = path.with_suffix(".xml.tmp")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        with text_renamed_into_place(path) as f:
             _write_year(f, data, year, lea)
-        tmp.replace(path)
         written.append(path)
     return written
 
@@ -113,37 +101,8 @@ def write_census_years(folder: Path, frames: Mapping[str, pl.DataFrame], contrac
     return write_cin_census(tables, folder, [year_ending - 1 for year_ending in collection_years(start, drop)])
 
 
-def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict[str, str | None]]]:
-    out = {}
-    for name in TABLES:
-        if isinstance(src, Mapping):
-            df = src.get(name)
-        else:
-            f = Path(src) / f"{name}.csv"
-            df = pl.read_csv(f, infer_schema=False) if f.exists() else None
-        if df is None:
-            out[name] = []
-            continue
-        df = df.with_columns(pl.col(c).cast(pl.String) for c in df.columns)
-        out[name] = df.to_dicts()
-    return out
-
-
-@lru_cache(maxsize=65536)  # a few thousand distinct dates, each parsed once however many rows hold it
-def _date(text: str | None) -> dt.date | None:
-    if text is None or not str(text).strip():
-        return None
-    s = str(text).strip()
-    try:
-        return dt.date.fromisoformat(s[:10])
-    except ValueError:
-        m = _UK.match(s)
-        if m:
-            try:
-                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            except ValueError:
-                return None
-        return None
+def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> Tables:
+    return load_tables(src, TABLES)
 
 
 class _Index:
@@ -194,8 +153,7 @@ def _by(d: dt.date | None, ye: dt.date) -> str | None:
     return d.isoformat() if d is not None and d <= ye else None
 
 
-def _el(name: str, value: str | None, indent: str) -> str:
-    return f"{indent}<{name}>{escape(value)}</{name}>\n" if value else ""
+_el = xml_element
 
 
 def _write_year(f, data: _Index, year: int, lea: str | None) -> None:

@@ -35,19 +35,18 @@ ones are omitted, as real exports do.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import polars as pl
 
+from pipelines.lib.generator.returns_common import Tables, load_tables, text_renamed_into_place, xml_element
+from pipelines.lib.generator.returns_common import cell_date as _date
+
 TABLES = ("ssd_professionals", "ssd_involvements", "workforce_establishment")
 NAMESPACE = "http://www.dfe.gov.uk/CSWW"  # real exports carry a default namespace; the adapter ignores it
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
 ROLE_BY_TITLE = (  # (word in the job title, OrgRole code), first match wins
     ("manager", "3"),
     ("senior", "4"),
@@ -109,8 +108,7 @@ def _write(tables: dict[str, list[dict]], spans: dict[str, list[tuple]], out: Pa
     vacancy, agency = _vacancies(tables["workforce_establishment"], ref)
     workers = _workers(tables["ssd_professionals"], spans, ref)
     agency_headcount = sum(1 for w in workers if w["agency"] and w["end"] is None)
-    tmp = out.with_suffix(".xml.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+    with text_renamed_into_place(out) as f:
         f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         f.write(f'<Message xmlns="{NAMESPACE}">\n')
         f.write("  <Header>\n    <CollectionDetails>\n")
@@ -134,7 +132,6 @@ def _write(tables: dict[str, list[dict]], spans: dict[str, list[tuple]], out: Pa
             f.write(_el("Cases30", str(w["cases"]) if w["end"] is None else None))
             f.write("  </CSWWWorker>\n")
         f.write("</Message>\n")
-    tmp.replace(out)
     return out
 
 
@@ -142,39 +139,8 @@ def _lea(ref: dt.date) -> str:
     return "928" if ref.year < 2021 else "940"
 
 
-def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> dict[str, list[dict[str, str | None]]]:
-    out = {}
-    for name in TABLES:
-        if isinstance(src, Mapping):
-            df = src.get(name)
-        else:
-            folder = Path(src)
-            csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
-            df = (pl.read_csv(csv, infer_schema=False) if csv.exists()
-                  else pl.read_parquet(parquet) if parquet.exists() else None)
-        if df is None:
-            out[name] = []
-            continue
-        df = df.with_columns(pl.col(c).cast(pl.String) for c in df.columns)
-        out[name] = df.to_dicts()
-    return out
-
-
-@lru_cache(maxsize=65536)  # a few thousand distinct dates, each parsed once however many rows hold it
-def _date(text: str | None) -> dt.date | None:
-    if text is None or not str(text).strip():
-        return None
-    s = str(text).strip()
-    try:
-        return dt.date.fromisoformat(s[:10])
-    except ValueError:
-        m = _UK.match(s)
-        if m:
-            try:
-                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            except ValueError:
-                return None
-        return None
+def _load(src: Path | str | Mapping[str, pl.DataFrame]) -> Tables:
+    return load_tables(src, TABLES, parquet=True)  # a drop of the SSD tables may hold them as parquet
 
 
 def _number(text: str | None) -> Decimal | None:
@@ -247,4 +213,4 @@ def _workers(professionals: list[dict], spans: dict[str, list[tuple]], ref: dt.d
 
 
 def _el(name: str, value: str | None, indent: str = "    ") -> str:
-    return f"{indent}<{name}>{escape(value)}</{name}>\n" if value else ""
+    return xml_element(name, value, indent)

@@ -47,7 +47,6 @@ Decisions (where the census and the contract differ):
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import re
@@ -58,10 +57,18 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from pipelines.lib.contract import contract
-from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted, AdapterIssue
+from pipelines.lib.returns import xml_schema as xs
+from pipelines.lib.returns.base import Adapted, AdapterIssue
+from pipelines.lib.returns.xml_schema import FLAG_FALSE as FLAG_FALSE
+from pipelines.lib.returns.xml_schema import FLAG_TRUE as FLAG_TRUE
+from pipelines.lib.returns.xml_schema import NS as _NS  # noqa: F401 (kept importable from here)
+from pipelines.lib.returns.xml_schema import XS_DATE as _DATE  # noqa: F401 (kept importable from here)
+from pipelines.lib.returns.xml_schema import Element, Group
+from pipelines.lib.returns.xml_schema import element as _element  # noqa: F401 (kept importable from here)
+from pipelines.lib.returns.xml_schema import local_name as _local
+from pipelines.lib.returns.xml_schema import text as _text
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "cin_census"
 FORMAT = "CIN census XML"
@@ -101,156 +108,45 @@ LACKS = (
     "breakdowns by team and worker)",
 )
 
-_NS = re.compile(r"^\{[^}]*\}")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?)$")
-_INT = re.compile(r"^[+-]?\d+$")
-FLAG_TRUE = {"TRUE", "1", "Y", "YES"}
-FLAG_FALSE = {"FALSE", "0", "N", "NO"}
+_INT = re.compile(r"^[+-]?\d+$")  # a signed whole number (CSWW's counts are unsigned)
 
 
-# ---- the schema as data -----------------------------------------------------------------------------------
+# ---- the schema as data (the shared machinery is pipelines/lib/returns/xml_schema.py) ------------------------
 @dataclass(frozen=True)
-class Element:
-    name: str
-    type: str
-    column: str | None = None
-    code_set: str | None = None
-    recode: dict[str, str] | None = None
-    item: str | None = None
-
-
-@dataclass(frozen=True)
-class Group:
-    name: str
-    parent: str
-    table: str | None
-    elements: dict[str, Element]
-
-
-@dataclass(frozen=True)
-class CinSchema:
-    year: int                 # the year the collection starts: 2024 = 2024/25 (1 April 2024 - 31 March 2025)
-    label: str
-    groups: dict[str, Group]
-    code_sets: dict[str, frozenset[str]]
-    provisional: tuple[str, ...] = ()
-    applied: tuple[str, ...] = ()  # the yearly-differences files applied, in order
-    subgroups: dict[str, frozenset[str]] = field(default_factory=dict)  # parent -> its groups' names
-
-    def children_of(self, parent: str) -> list[Group]:
-        return [g for g in self.groups.values() if g.parent == parent]
-
-    def sub_group_names(self, parent: str) -> frozenset[str]:
-        return self.subgroups.get(parent, frozenset())
+class CinSchema(xs.XmlSchema):
+    """A census year's schema; ``year`` is the year the collection starts: 2024 = 2024/25 (1 April 2024 - 31
+    March 2025)."""
 
 
 def parse_year(year: int | str) -> int:
     """2024, '2024', '2024/25', '2024_25' or '2024-25' -> 2024 (the start of the collection year)."""
     if isinstance(year, int):
         return year
-    m = re.fullmatch(r"\s*(\d{4})(?:\s*[/_-]\s*(\d{2}|\d{4}))?\s*", str(year))
-    if not m:
-        raise ValueError(f"not a collection year: {year!r} (expected e.g. 2024 or '2024/25')")
-    start = int(m.group(1))
-    if m.group(2) and int(m.group(2)) % 100 != (start + 1) % 100:
-        raise ValueError(f"not a collection year: {year!r} (the second year must follow the first)")
-    return start
+    return xs.split_collection_year(year, "2024 or '2024/25'")[0]  # CIN years are named by their start
 
 
 @cache
-def _schema_files() -> tuple[dict, tuple[tuple[int, str, dict], ...]]:
-    base = yaml.safe_load((SCHEMA_DIR / "base.yaml").read_text(encoding="utf-8"))
-    diffs = []
-    for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_[0-9][0-9].yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if parse_year(path.stem) != spec["year"]:
-            raise ValueError(f"{path.name}: year {spec['year']} does not match the file name")
-        diffs.append((spec["year"], path.name, spec))
-    return base, tuple(sorted(diffs, key=lambda d: d[0]))
-
-
-def _element(name: str, spec: dict) -> Element:
-    return Element(name=name, type=spec["type"], column=spec.get("column"), code_set=spec.get("code_set"),
-                   recode={str(k): str(v) for k, v in spec["recode"].items()} if spec.get("recode") else None,
-                   item=spec.get("item"))
+def _schema_files() -> xs.SchemaFiles:
+    # yearly-differences files are named by the collection year: 2024_25.yaml = 2024/25 (year 2024)
+    return xs.load_schema_files(SCHEMA_DIR, "[0-9][0-9][0-9][0-9]_[0-9][0-9].yaml", parse_year)
 
 
 @cache
 def schema_for(year: int | str) -> CinSchema:
     """The census schema of a collection year: base.yaml plus every yearly-differences file up to that year."""
     start = parse_year(year)
-    base, diffs = _schema_files()
+    files = _schema_files()
+    base = files[0]
     if start < base["year"]:
         raise ValueError(f"no CIN census schema before {base['label']} (asked for {start}/{(start + 1) % 100:02d})")
-    groups: dict[str, dict] = copy.deepcopy(base["groups"])
-    code_sets: dict[str, set[str]] = {k: {str(c) for c in v} for k, v in base["code_sets"].items()}
-    provisional, applied = [], []
-    for dyear, fname, spec in diffs:
-        if dyear > start:
-            break
-        for gname, change in (spec.get("groups") or {}).items():
-            elements = groups[gname]["elements"]
-            for name in change.get("remove_elements", []):
-                del elements[name]
-            elements.update(change.get("add_elements") or {})
-            for name, fields in (change.get("change_elements") or {}).items():
-                elements[name] = {**elements[name], **fields}
-        groups.update(copy.deepcopy(spec.get("add_groups") or {}))
-        for gname in spec.get("remove_groups", []):
-            del groups[gname]
-        for cname, change in (spec.get("code_sets") or {}).items():
-            if isinstance(change, list):
-                code_sets[cname] = {str(c) for c in change}
-            elif change.get("drop"):
-                code_sets.pop(cname, None)
-            else:
-                codes = code_sets.setdefault(cname, set())
-                codes.difference_update(str(c) for c in change.get("remove", []))
-                codes.update(str(c) for c in change.get("add", []))
-        provisional += spec.get("provisional", [])
-        applied.append(fname)
-    parents: dict[str, set[str]] = defaultdict(set)
-    for g, spec in groups.items():
-        parents[spec["parent"]].add(g)
-    return CinSchema(
-        year=start,
-        label=f"{start}/{(start + 1) % 100:02d}",
-        groups={g: Group(g, s["parent"], s.get("table"), {e: _element(e, es) for e, es in s["elements"].items()})
-                for g, s in groups.items()},
-        subgroups={p: frozenset(gs) for p, gs in parents.items()},
-        code_sets={k: frozenset(v) for k, v in code_sets.items()},
-        provisional=tuple(provisional),
-        applied=tuple(applied),
-    )
+    return xs.build_schema(CinSchema, files, start, f"{start}/{(start + 1) % 100:02d}")
 
 
 def latest_schema_year() -> int:
-    base, diffs = _schema_files()
-    return max([base["year"], *[d[0] for d in diffs]])
+    return xs.latest_year(_schema_files())
 
 
 # ---- helpers -----------------------------------------------------------------------------------------------
-_LOCAL: dict[str, str] = {}
-
-
-def _local(tag: str) -> str:
-    """The tag without its namespace (memoised: a census has a few dozen distinct tags, millions of elements)."""
-    try:
-        return _LOCAL[tag]
-    except KeyError:
-        name = _NS.sub("", tag) if isinstance(tag, str) else ""
-        if isinstance(tag, str) and len(_LOCAL) < 10000:
-            _LOCAL[tag] = name
-        return name
-
-
-def _text(el: ET.Element | None) -> str | None:
-    if el is None or el.text is None:
-        return None
-    t = el.text.strip()
-    return t or None
-
-
 def _iso_date(text: str) -> str | None:
     """YYYY-MM-DD when ``text`` is a real calendar date (time and time-zone parts dropped), else None."""
     if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual case: plain YYYY-MM-DD
@@ -264,13 +160,8 @@ def _iso_date(text: str) -> str | None:
         if len(_DATES) < 100_000:
             _DATES[text] = iso
         return iso
-    m = _DATE.match(text)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-    except ValueError:
-        return None
+    d = xs.xs_date(text)
+    return d.isoformat() if d else None
 
 
 def _hid(prefix: str, *parts: str) -> str:
@@ -333,14 +224,7 @@ class CinCensusAdapter:
     def recognise(self, path: Path) -> bool:
         """Root ``Message`` with a ``Children`` element, and the header names the CIN collection (or, with no
         collection named, the first child carries CIN modules). Reads no further than the first child."""
-        try:
-            with open(path, "rb") as f:
-                if not f.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-                    return False
-                f.seek(0)
-                return _cin_shape(f)
-        except OSError:
-            return False
+        return xs.recognise_xml(path, _cin_shape)
 
     def adapt(self, paths: list[Path]) -> Adapted:
         out = Adapted(format=FORMAT, files=[Path(p).name for p in paths])
@@ -369,19 +253,12 @@ class CinCensusAdapter:
             with open(st.path, "rb") as f:
                 self._stream(st, f, progress, rows, issues, extra_lacks)
         except ET.ParseError as exc:
-            line, col = exc.position
-            issues.append(AdapterIssue(
-                file=st.path.name, table="Message", column=None, row=None, location=f"line {line}, column {col}",
-                message=f"the XML is not well formed at line {line}, column {col}: the {progress[0]} children read "
-                        "before it are kept, the rest of the file could not be read (ask for it to be sent "
-                        "again)"))
+            issues.append(xs.not_well_formed(
+                st.path.name, exc, f"the {progress[0]} children read before it are kept, the rest of the file "
+                                   "could not be read (ask for it to be sent again)"))
         if st.schema is None:
             self._no_year(st, issues)
-        for (group, element), (count, loc) in sorted(st.unknown.items()):
-            issues.append(AdapterIssue(
-                file=st.path.name, table=group, column=element, row=None, location=loc, severity="warning",
-                message=f"<{element}> is not an element of <{group}> in the {st.schema.label} census schema; "
-                        f"ignored ({count} occurrence{'s' if count != 1 else ''}, first at {loc})"))
+        issues += xs.unknown_issues(st.path.name, st.unknown, f"the {st.schema.label} census schema")
 
     def _stream(self, st: _FileState, f, progress: list[int], rows: list[_Row], issues: list[AdapterIssue],
                 extra_lacks: set[str]) -> None:
@@ -425,12 +302,9 @@ class CinCensusAdapter:
         latest = latest_schema_year()
         st.schema = schema_for(latest)
         st.year = None
-        issues.append(AdapterIssue(
-            file=st.path.name, table="Header", column="ReferenceDate", row=None, severity="warning",
-            location="/Message/Header/CollectionDetails",
-            message=f"the header gives no collection year (CollectionDetails/ReferenceDate or Year): read with "
-                    f"the latest schema ({st.schema.label}); where another file of the drop holds the same "
-                    "records, that file wins"))
+        issues.append(xs.no_year_issue(
+            st.path.name, "collection year", st.schema,
+            "where another file of the drop holds the same records, that file wins", severity="warning"))
 
     # -- one child ------------------------------------------------------------------------------------------
     def _child(self, st: _FileState, child: ET.Element, child_no: int, loc: str, rows: list[_Row],
@@ -616,12 +490,8 @@ class CinCensusAdapter:
             iso = _iso_date(value)
             return iso if iso else bad("a valid date (expected YYYY-MM-DD)")
         if spec.type == "flag":
-            up = value.upper()
-            if up in FLAG_TRUE:
-                return "Y"
-            if up in FLAG_FALSE:
-                return "N"
-            return bad("true or false")
+            yes = xs.flag(value)
+            return bad("true or false") if yes is None else ("Y" if yes else "N")
         if spec.type == "int":
             return value if _INT.match(value) else bad("a whole number")
         if spec.type == "code":
@@ -634,28 +504,19 @@ class CinCensusAdapter:
 
     def _check_code(self, st: _FileState, group: Group, spec: Element, code: str, where: str, row: int,
                     issues: list[AdapterIssue], name: str | None = None) -> None:
-        valid = st.schema.code_sets.get(spec.code_set) if spec.code_set else None
-        if valid is not None and code.upper() not in valid:
-            name = name or spec.name
-            issues.append(AdapterIssue(
-                file=st.path.name, table=group.name, column=name, row=row, location=where, severity="warning",
-                message=f"<{name}> code '{code}' is not in the {st.schema.label} code set {spec.code_set}; "
-                        "the value is passed on"))
+        issue = xs.code_issue(st.schema, st.path.name, group, spec, code, where, row, name)
+        if issue is not None:
+            issues.append(issue)
 
     def _unknown(self, st: _FileState, group: str, element: str, loc: str) -> None:
-        count, first = st.unknown.get((group, element), (0, loc))
-        st.unknown[(group, element)] = (count + 1, first)
+        xs.count_unknown(st.unknown, group, element, loc)
 
 
 def _cin_shape(f) -> bool:
-    depth, children, collection, in_child, cin_modules = 0, False, None, False, False
+    children, collection, in_child, cin_modules = False, None, False, False
     try:
-        for n, (event, el) in enumerate(ET.iterparse(f, events=("start", "end"))):
-            name = _local(el.tag)
+        for event, depth, name, el in xs.message_events(f):
             if event == "start":
-                depth += 1
-                if depth == 1 and name != "Message":
-                    return False
                 if depth == 2 and name == "Children":
                     children = True
                 if depth == 3 and name == "Child" and children:
@@ -667,9 +528,8 @@ def _cin_shape(f) -> bool:
                 collection = (_text(el) or "").upper()
                 if collection != "CIN":
                     return False  # another return in the same envelope (e.g. the SSDA903 XML)
-            if (depth == 2 and name == "Children") or (in_child and depth == 3) or n > 20000:
+            if (depth == 2 and name == "Children") or (in_child and depth == 3):
                 break
-            depth -= 1
     except ET.ParseError:
         pass  # a file broken after its opening is still this format; adapt() reports where it breaks
     return children and (collection == "CIN" or cin_modules)
@@ -684,12 +544,7 @@ def _group_elements(el: ET.Element) -> dict[str, list[ET.Element]]:
 
 def _latest(rows: list[_Row]) -> list[_Row]:
     """Per table and key, the rows of the best-ranked (latest census year) file; rows keep their file order."""
-    best: dict[tuple[str, tuple], tuple] = {}
-    for r in rows:
-        k = (r.table, r.key)
-        if k not in best or r.rank > best[k]:
-            best[k] = r.rank
-    kept = [r for r in rows if best[(r.table, r.key)] == r.rank]
+    kept = xs.best_ranked(rows)
     # Links between conferences and plans, from the records that won.
     plans = {(r.get("cppl_referral_id"), r.get("cppl_cp_plan_start_date")): r.get("cppl_cp_plan_id")
              for r in kept if r.table == "ssd_cp_plans" and r.get("cppl_cp_plan_id")}
@@ -715,12 +570,6 @@ def _frames(rows: list[_Row]) -> dict[str, pl.DataFrame]:
     frames = {}
     for table in TABLES:
         cols = list(spec[table].columns)
-        trs = sorted(by_table.get(table, []), key=lambda r: (r.source_file, r.source_row, r.location))
-        data: dict[str, list] = {c: [r.cells[i] for r in trs] for i, c in enumerate(cols)}
-        data[SOURCE_ROW] = [r.source_row for r in trs]
-        data[SOURCE_FILE] = [r.source_file for r in trs]
-        data[SOURCE_LOCATION] = [r.location for r in trs]
-        schema = {c: pl.String for c in cols} | {SOURCE_ROW: pl.Int64, SOURCE_FILE: pl.String,
-                                                 SOURCE_LOCATION: pl.String}
-        frames[table] = pl.DataFrame(data, schema=schema)
+        trs = xs.in_source_order(by_table.get(table, []))
+        frames[table] = xs.contract_frame({c: [r.cells[i] for r in trs] for i, c in enumerate(cols)}, trs)
     return frames

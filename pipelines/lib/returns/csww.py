@@ -54,7 +54,6 @@ Decisions (where the census and the contract differ):
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import re
@@ -66,10 +65,18 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from pipelines.lib.contract import contract
-from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted, AdapterIssue
+from pipelines.lib.returns import xml_schema as xs
+from pipelines.lib.returns.base import Adapted, AdapterIssue
+from pipelines.lib.returns.xml_schema import FLAG_FALSE as FLAG_FALSE
+from pipelines.lib.returns.xml_schema import FLAG_TRUE as FLAG_TRUE
+from pipelines.lib.returns.xml_schema import NS as _NS  # noqa: F401 (kept importable from here)
+from pipelines.lib.returns.xml_schema import Element, Group
+from pipelines.lib.returns.xml_schema import element as _element  # noqa: F401 (kept importable from here)
+from pipelines.lib.returns.xml_schema import local_name as _local
+from pipelines.lib.returns.xml_schema import text as _text
+from pipelines.lib.returns.xml_schema import xs_date as _iso_date
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "csww"
 FORMAT = "CSWW XML"
@@ -94,41 +101,16 @@ LACKS = (
     "table holds them",
 )
 
-_NS = re.compile(r"^\{[^}]*\}")
 _SWE = re.compile(r"^[A-Za-z]{2}\d{4,12}$")
 _LEA = re.compile(r"^\d{3}$")
-_INT = re.compile(r"^\+?\d+$")
-FLAG_TRUE = {"1", "TRUE", "Y", "YES"}
-FLAG_FALSE = {"0", "FALSE", "N", "NO"}
+_INT = re.compile(r"^\+?\d+$")  # counts and vacancies: an unsigned whole number
 
 
-# ---- the schema as data -----------------------------------------------------------------------------------
+# ---- the schema as data (the shared machinery is pipelines/lib/returns/xml_schema.py) ------------------------
 @dataclass(frozen=True)
-class Element:
-    name: str
-    type: str
-    column: str | None = None
-    code_set: str | None = None
-    recode: dict[str, str] | None = None
-    repeat: bool = False
-
-
-@dataclass(frozen=True)
-class Group:
-    name: str
-    parent: str
-    table: str | None
-    elements: dict[str, Element]
-
-
-@dataclass(frozen=True)
-class CswwSchema:
-    year: int                  # the year of the 30 September reference date: 2024 = year ending 30 Sept 2024
-    label: str
-    groups: dict[str, Group]
-    code_sets: dict[str, frozenset[str]]
-    provisional: tuple[str, ...] = ()
-    applied: tuple[str, ...] = ()  # the yearly-differences files applied, in order
+class CswwSchema(xs.XmlSchema):
+    """A census year's schema; ``year`` is the year of the 30 September reference date: 2024 = year ending 30
+    September 2024."""
 
 
 def parse_year(year: int | str | dt.date) -> int:
@@ -144,21 +126,9 @@ def parse_year(year: int | str | dt.date) -> int:
 
 
 @cache
-def _schema_files() -> tuple[dict, tuple[tuple[int, str, dict], ...]]:
-    base = yaml.safe_load((SCHEMA_DIR / "base.yaml").read_text(encoding="utf-8"))
-    diffs = []
-    for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9].yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if int(path.stem) != spec["year"]:
-            raise ValueError(f"{path.name}: year {spec['year']} does not match the file name")
-        diffs.append((spec["year"], path.name, spec))
-    return base, tuple(sorted(diffs, key=lambda d: d[0]))
-
-
-def _element(name: str, spec: dict) -> Element:
-    return Element(name=name, type=spec["type"], column=spec.get("column"), code_set=spec.get("code_set"),
-                   recode={str(k): str(v) for k, v in spec["recode"].items()} if spec.get("recode") else None,
-                   repeat=bool(spec.get("repeat", False)))
+def _schema_files() -> xs.SchemaFiles:
+    # yearly-differences files are named by the census year: 2019.yaml = 30 September 2019
+    return xs.load_schema_files(SCHEMA_DIR, "[0-9][0-9][0-9][0-9].yaml", int)
 
 
 def schema_for(year: int | str | dt.date) -> CswwSchema:
@@ -168,73 +138,19 @@ def schema_for(year: int | str | dt.date) -> CswwSchema:
 
 @cache
 def _schema(y: int) -> CswwSchema:
-    base, diffs = _schema_files()
+    files = _schema_files()
+    base = files[0]
     if y < base["year"]:
         raise ValueError(f"no CSWW census schema before the {base['label']} (asked for {y}); the worker-level "
                          "census began in 2017")
-    groups: dict[str, dict] = copy.deepcopy(base["groups"])
-    code_sets: dict[str, set[str]] = {k: {str(c) for c in v} for k, v in base["code_sets"].items()}
-    provisional, applied = [], []
-    for dyear, fname, spec in diffs:
-        if dyear > y:
-            break
-        for gname, change in (spec.get("groups") or {}).items():
-            elements = groups[gname]["elements"]
-            for name in change.get("remove_elements", []):
-                del elements[name]
-            elements.update(copy.deepcopy(change.get("add_elements") or {}))
-            for name, fields in (change.get("change_elements") or {}).items():
-                elements[name] = {**elements[name], **fields}
-        for cname, change in (spec.get("code_sets") or {}).items():
-            if isinstance(change, list):
-                code_sets[cname] = {str(c) for c in change}
-            elif change.get("drop"):
-                code_sets.pop(cname, None)
-            else:
-                codes = code_sets.setdefault(cname, set())
-                codes.difference_update(str(c) for c in change.get("remove", []))
-                codes.update(str(c) for c in change.get("add", []))
-        provisional += spec.get("provisional", [])
-        applied.append(fname)
-    return CswwSchema(
-        year=y,
-        label=f"year ending 30 September {y}",
-        groups={g: Group(g, s["parent"], s.get("table"), {e: _element(e, es) for e, es in s["elements"].items()})
-                for g, s in groups.items()},
-        code_sets={k: frozenset(v) for k, v in code_sets.items()},
-        provisional=tuple(provisional),
-        applied=tuple(applied),
-    )
+    return xs.build_schema(CswwSchema, files, y, f"year ending 30 September {y}")
 
 
 def latest_schema_year() -> int:
-    base, diffs = _schema_files()
-    return max([base["year"], *[d[0] for d in diffs]])
+    return xs.latest_year(_schema_files())
 
 
 # ---- helpers -----------------------------------------------------------------------------------------------
-def _local(tag: object) -> str:
-    return _NS.sub("", tag) if isinstance(tag, str) else ""
-
-
-def _text(el: ET.Element | None) -> str | None:
-    if el is None or el.text is None:
-        return None
-    t = el.text.strip()
-    return t or None
-
-
-def _iso_date(text: str) -> dt.date | None:
-    """The calendar date of an xs:date (a time or time-zone part dropped), else None."""
-    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:(?:[T ][0-9:.]+)?(?:Z|[+-]\d{2}:?\d{2})?)$", text)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
 def _decimal(text: str) -> Decimal | None:
     try:
         d = Decimal(text)
@@ -319,14 +235,7 @@ class CswwAdapter:
     def recognise(self, path: Path) -> bool:
         """Root ``Message`` whose header names the CSWW collection, or (no collection named) whose first
         element after the header is ``LALevelVacancies`` or ``CSWWWorker``. Reads no further than that."""
-        try:
-            with open(path, "rb") as f:
-                if not f.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-                    return False
-                f.seek(0)
-                return _csww_shape(f)
-        except OSError:
-            return False
+        return xs.recognise_xml(path, _csww_shape)
 
     def adapt(self, paths: list[Path]) -> Adapted:
         out = Adapted(format=FORMAT, files=[Path(p).name for p in paths])
@@ -357,19 +266,13 @@ class CswwAdapter:
                 self._stream(st, f, issues)
         except ET.ParseError as exc:
             st.broken = True
-            line, col = exc.position
-            issues.append(AdapterIssue(
-                file=st.path.name, table="Message", column=None, row=None, location=f"line {line}, column {col}",
-                message=f"the XML is not well formed at line {line}, column {col}: the {len(st.workers)} worker "
-                        "records read before it are kept in ssd_professionals, no workforce_establishment row is "
-                        "made (its in-post FTE would be partial); ask for the file to be sent again"))
+            issues.append(xs.not_well_formed(
+                st.path.name, exc, f"the {len(st.workers)} worker records read before it are kept in "
+                                   "ssd_professionals, no workforce_establishment row is made (its in-post FTE "
+                                   "would be partial); ask for the file to be sent again"))
         if st.schema is None:
             self._no_year(st, issues)
-        for (group, element), (count, loc) in sorted(st.unknown.items()):
-            issues.append(AdapterIssue(
-                file=st.path.name, table=group, column=element, row=None, location=loc, severity="warning",
-                message=f"<{element}> is not an element of <{group}> in the CSWW schema for the {st.schema.label}; "
-                        f"ignored ({count} occurrence{'s' if count != 1 else ''}, first at {loc})"))
+        issues += xs.unknown_issues(st.path.name, st.unknown, f"the CSWW schema for the {st.schema.label}")
 
     def _stream(self, st: _FileState, f, issues: list[AdapterIssue]) -> None:
         depth = 0
@@ -437,12 +340,9 @@ class CswwAdapter:
 
     def _no_year(self, st: _FileState, issues: list[AdapterIssue]) -> None:
         st.schema = schema_for(latest_schema_year())
-        issues.append(AdapterIssue(
-            file=st.path.name, table="Header", column="ReferenceDate", row=None, severity="error",
-            location="/Message/Header/CollectionDetails",
-            message=f"the header gives no census date (CollectionDetails/ReferenceDate or Year): read with the "
-                    f"latest schema ({st.schema.label}); the establishment row has no period_end, so KPI16 and "
-                    "KPI17 cannot use it"))
+        issues.append(xs.no_year_issue(
+            st.path.name, "census date", st.schema,
+            "the establishment row has no period_end, so KPI16 and KPI17 cannot use it", severity="error"))
 
     def _team(self, st: _FileState) -> str:
         return f"{TEAM_PREFIX}{st.lea}" if st.lea else LA_TEAM
@@ -540,28 +440,20 @@ class CswwAdapter:
             d = _iso_date(value)
             return (d.isoformat(), d) if d else bad("a valid date (expected YYYY-MM-DD)")
         if spec.type == "flag":
-            up = value.upper()
-            if up in FLAG_TRUE:
-                return "Y", True
-            if up in FLAG_FALSE:
-                return "N", False
-            return bad("0 or 1")
+            yes = xs.flag(value)
+            return bad("0 or 1") if yes is None else ("Y" if yes else "N", yes)
         if spec.type == "code":
             code = value.upper()
-            valid = st.schema.code_sets.get(spec.code_set) if spec.code_set else None
-            if valid is not None and code not in valid:
-                issues.append(AdapterIssue(
-                    file=st.path.name, table=group.name, column=spec.name, row=row, location=where,
-                    severity="warning", message=f"<{spec.name}> code '{code}' is not in the {st.schema.label} code "
-                                                f"set {spec.code_set}; the value is passed on"))
+            issue = xs.code_issue(st.schema, st.path.name, group, spec, code, where, row)
+            if issue is not None:
+                issues.append(issue)
             if spec.recode and code in spec.recode:
                 return spec.recode[code], code
             return value, code
         return value, value
 
     def _unknown(self, st: _FileState, group: str, element: str, loc: str) -> None:
-        count, first = st.unknown.get((group, element), (0, loc))
-        st.unknown[(group, element)] = (count + 1, first)
+        xs.count_unknown(st.unknown, group, element, loc)
 
     # -- contract rows ----------------------------------------------------------------------------------------
     def _establishment(self, st: _FileState, issues: list[AdapterIssue]) -> list[_Row]:
@@ -636,7 +528,7 @@ class CswwAdapter:
                     severity="warning",
                     message=f"{len(records)} worker records (rows {', '.join(str(w.ordinal) for w in records)}) share "
                             "one registration number: one ssd_professionals row, FTE summed over the records in "
-                            "post, job title and agency flag from the most senior role"))
+                            "post, job title and agency xs.flag from the most senior role"))
             cells["prof_professional_id"] = professional_id(norm)
             rows.append(_Row("ssd_professionals", ("CW", cells["prof_professional_id"]), st.rank, cells,
                              main.ordinal, fname, main.location))
@@ -644,14 +536,10 @@ class CswwAdapter:
 
 
 def _csww_shape(f) -> bool:
-    depth, in_details = 0, False
+    in_details = False
     try:
-        for n, (event, el) in enumerate(ET.iterparse(f, events=("start", "end"))):
-            name = _local(el.tag)
+        for event, depth, name, el in xs.message_events(f):
             if event == "start":
-                depth += 1
-                if depth == 1 and name != "Message":
-                    return False
                 if depth == 2 and name != "Header":
                     return name in ("LALevelVacancies", "CSWWWorker")
                 elif depth == 3 and name == "CollectionDetails":
@@ -661,9 +549,6 @@ def _csww_shape(f) -> bool:
                 return (_text(el) or "").upper() == COLLECTION
             if depth == 3 and name == "CollectionDetails":
                 in_details = False
-            depth -= 1
-            if n > 20000:
-                break
     except ET.ParseError:
         pass  # broken before a deciding element: not recognisable as this format
     return False
@@ -671,12 +556,7 @@ def _csww_shape(f) -> bool:
 
 def _latest(rows: list[_Row]) -> list[_Row]:
     """Per table and key, the row of the best-ranked file (latest census, then last in file-name order)."""
-    best: dict[tuple[str, tuple], tuple] = {}
-    for r in rows:
-        k = (r.table, r.key)
-        if k not in best or r.rank > best[k]:
-            best[k] = r.rank
-    return [r for r in rows if best[(r.table, r.key)] == r.rank]
+    return xs.best_ranked(rows)
 
 
 def _frames(rows: list[_Row]) -> dict[str, pl.DataFrame]:
@@ -686,12 +566,6 @@ def _frames(rows: list[_Row]) -> dict[str, pl.DataFrame]:
     frames = {}
     for table in TABLES:
         cols = _columns(table)
-        trs = sorted(by_table.get(table, []), key=lambda r: (r.source_file, r.source_row, r.location))
-        data: dict[str, list] = {c: [r.cells.get(c) for r in trs] for c in cols}
-        data[SOURCE_ROW] = [r.source_row for r in trs]
-        data[SOURCE_FILE] = [r.source_file for r in trs]
-        data[SOURCE_LOCATION] = [r.location for r in trs]
-        schema = {c: pl.String for c in cols} | {SOURCE_ROW: pl.Int64, SOURCE_FILE: pl.String,
-                                                 SOURCE_LOCATION: pl.String}
-        frames[table] = pl.DataFrame(data, schema=schema)
+        trs = xs.in_source_order(by_table.get(table, []))
+        frames[table] = xs.contract_frame({c: [r.cells.get(c) for r in trs] for c in cols}, trs)
     return frames

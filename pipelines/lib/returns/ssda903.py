@@ -74,9 +74,14 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted, AdapterIssue
+from pipelines.lib.returns.xml_schema import (
+    SchemaFiles,
+    apply_code_set_changes,
+    load_schema_files,
+    split_collection_year,
+)
 
 FORMAT = "SSDA903 CSV"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "ssda903"
@@ -119,27 +124,14 @@ def parse_year(year: int | str) -> int:
     """2021, '2021', '2020/21', '2020_21' or '2020-21' -> 2021 (the year ending 31 March)."""
     if isinstance(year, int):
         return year
-    m = re.fullmatch(r"\s*(\d{4})(?:\s*[/_-]\s*(\d{2}|\d{4}))?\s*", str(year))
-    if not m:
-        raise ValueError(f"not a collection year: {year!r} (expected e.g. 2021 or '2020/21')")
-    if m.group(2) is None:
-        return int(m.group(1))
-    start = int(m.group(1))
-    if int(m.group(2)) % 100 != (start + 1) % 100:
-        raise ValueError(f"not a collection year: {year!r} (the second year must follow the first)")
-    return start + 1
+    first, span = split_collection_year(year, "2021 or '2020/21'")
+    return first + 1 if span else first  # 903 years are named by their 31 March: '2020/21' -> 2021
 
 
 @cache
-def _schema_files() -> tuple[dict, tuple[tuple[int, str, dict], ...]]:
-    base = yaml.safe_load((SCHEMA_DIR / "base.yaml").read_text(encoding="utf-8"))
-    diffs = []
-    for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_[0-9][0-9].yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if parse_year(path.stem) != spec["year_ending"]:
-            raise ValueError(f"{path.name}: year_ending {spec['year_ending']} does not match the file name")
-        diffs.append((spec["year_ending"], path.name, spec))
-    return base, tuple(sorted(diffs, key=lambda d: d[0]))
+def _schema_files() -> SchemaFiles:
+    # yearly-differences files are named by the collection year: 2020_21.yaml = the year ending 31 March 2021
+    return load_schema_files(SCHEMA_DIR, "[0-9][0-9][0-9][0-9]_[0-9][0-9].yaml", parse_year, "year_ending")
 
 
 def _codes(values) -> set[str]:
@@ -180,15 +172,7 @@ def _schema(ending: int) -> Ssda903Schema:
             tables[tname] = {**copy.deepcopy(tspec), "since": dyear}
         for tname in spec.get("remove_tables", []):
             del tables[tname]
-        for cname, change in (spec.get("code_sets") or {}).items():
-            if isinstance(change, list):
-                code_sets[cname] = _codes(change)
-            elif change.get("drop"):
-                code_sets.pop(cname, None)
-            else:
-                codes = code_sets.setdefault(cname, set())
-                codes.difference_update(_codes(change.get("remove", [])))
-                codes.update(_codes(change.get("add", [])))
+        apply_code_set_changes(code_sets, spec.get("code_sets"))
         for cname, more in (spec.get("notes") or {}).items():
             notes.setdefault(cname, {}).update(more)
         for part, more in (spec.get("xml") or {}).items():
