@@ -35,9 +35,9 @@ def with_returns(tmp_path_factory) -> list[Path]:
 
 def test_each_drop_holds_its_returns(with_returns):
     october, march = ({n for n in _files(f) if not n.endswith(".csv") or n.startswith("903_")} for f in with_returns)
-    # 31 October 2019: the census of 30 September 2019 only (no collection year complete, not the latest drop)
-    assert october == {"csww_2019.xml"}
-    # 31 March 2020: the 2019/20 903 set and CIN census, the same workforce census, the Annex A (the latest drop)
+    # 31 October 2019: the census of 30 September 2019 and the month end's Annex A (no collection year complete)
+    assert october == {"csww_2019.xml", "annex_a_2019-10-31.xlsx"}
+    # 31 March 2020: the 2019/20 903 set and CIN census, the same workforce census, the month end's Annex A
     assert {"csww_2019.xml", "cin_census_2019-20.xml", "annex_a_2020-03-31.xlsx", "903_episodes_2019-20.csv",
             "903_header_2019-20.csv"} <= march
     assert not [n for n in march if n.startswith("annex_a_") and n != "annex_a_2020-03-31.xlsx"]

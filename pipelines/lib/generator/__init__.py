@@ -101,9 +101,9 @@ def generate(
       (returns_cin.py, ``cin_census_2019-20.xml``);
     - every drop: the CSWW census XML of every 30 September from the start of the span up to its date
       (returns_csww.py, ``csww_2019.xml``);
-    - the latest drop only: the Ofsted Annex A workbook as at its extract date (returns_annex_a.py,
-      ``annex_a_2025-03-31.xlsx``). Only one, because an Annex A is an inspection's snapshot rather than a
-      monthly extract, and at default size one workbook takes about 10 s to write and 10-20 s to read back.
+    - every drop dated at a month end: the Ofsted Annex A workbook as at its extract date (returns_annex_a.py,
+      ``annex_a_2025-03-31.xlsx``), as an authority keeps it ready for an inspection; at default size one
+      workbook takes about 10 s to write (staging does not read it back when the SSD tables cover its tables).
 
     The SSD files are byte-identical either way; staged beside them, every return gives way (the SSD table
     wins). ``returns_903`` is the flag's former name, kept as an alias.
@@ -189,7 +189,8 @@ def generate(
             if dirty == 0 and name in SOURCE_TABLES:
                 rendered[name] = df  # clean, so the returns below can read it as it is
         if returns_only or returns:
-            _write_returns(folder, frames, contract, rendered, int(seed), start, dd, annex_a=dd == drop_dates[-1],
+            _write_returns(folder, frames, contract, rendered, int(seed), start, dd,
+                           annex_a=(dd + dt.timedelta(days=1)).day == 1,  # a month end
                            year_end=returns_only or (dd.month, dd.day) == (3, 31))
         written.append(folder)
     return written
