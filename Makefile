@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO := state/demo
 PERIOD ?= 2025-03
 
-.PHONY: setup demo test ui lint benchmark clean browser
+.PHONY: setup demo demo-ui test ui lint benchmark clean browser
 
 setup: $(STAMP)
 
@@ -20,9 +20,15 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# The demo keeps its own state (archive, warehouse, Dagster home) in $(DEMO)/state and starts afresh each time,
+# so it never mixes synthetic drops with an authority's own archive and always works after a generator change.
 demo: $(STAMP)
+	rm -rf $(DEMO)
 	$(BIN)/scorecard generate --out $(DEMO)/landing
-	$(BIN)/scorecard run --extracts $(DEMO)/landing --period $(PERIOD) --out $(DEMO)/out
+	SCORECARD_STATE=$(DEMO)/state $(BIN)/scorecard run --extracts $(DEMO)/landing --period $(PERIOD) --out $(DEMO)/out
+
+demo-ui: $(STAMP)
+	SCORECARD_STATE=$(DEMO)/state $(BIN)/scorecard ui
 
 # The pack's browser test needs Debian's chromium; installed here when running as root (as CI does).
 browser:
