@@ -281,6 +281,12 @@ PERMANENCE_TYPE = {"E11": "ADOPTION", "E12": "ADOPTION", "E41": "CAO", "E43": "S
 PLACED_FOR_ADOPTION = ("A3", "A4", "A5", "A6")
 PLACEMENT_ORDER = ("E1", "D1")
 SEX = {"1": "M", "2": "F"}
+
+
+def _as_meant(column: str, row: Row) -> object:
+    """A Header item's value for comparison across years (a date as a date, SEX as M/F/U)."""
+    value = row.d.get(column) or row.v[column]
+    return SEX.get(value or "", value) if column == "SEX" else value
 MISSING_TYPE = {"M": "MISSING", "A": "ABSENT"}
 NAME_YEAR = re.compile(r"(?<!\d)(20\d\d)[-_ ]?(\d\d)(?!\d)")
 DATE_TEXT = re.compile(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})(?:[ T].*)?$")
@@ -926,7 +932,8 @@ class _Adaptation:
             versions.sort(key=lambda r: r.year)
             win = versions[-1]
             for old in versions[:-1]:
-                differ = [c for c in ("DOB", "SEX") if (old.d.get(c) or old.v[c]) != (win.d.get(c) or win.v[c])]
+                # compared as meant, not as coded: SEX 1/2 before 2024/25 and M/F from then are the same values
+                differ = [c for c in ("DOB", "SEX") if _as_meant(c, old) != _as_meant(c, win)]
                 if differ:
                     self.issue(old, f"{' and '.join(differ)} differ from the {year_label(win.year)} return; the "
                                     "latest return's value is used", "repair", column=differ[0])
