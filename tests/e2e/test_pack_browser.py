@@ -33,25 +33,11 @@ def ocg_pack(small_warehouse, tmp_path_factory) -> Path:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it as root)")
 def test_ocg_pack_loads_offline_without_console_errors(ocg_pack):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    console, requests, failures = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        page.on("console", lambda m: console.append((m.type, m.text)))
-        page.on("pageerror", lambda e: failures.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(ocg_pack.as_uri(), wait_until="load")
-        page.wait_for_timeout(500)
-        charts = page.locator(".plotly-graph-div").count()
-        page.screenshot(path=str(ARTIFACTS / "ocg_pack.png"), full_page=False)
-        browser.close()
-    assert failures == []
-    assert [c for c in console if c[0] == "error"] == []
-    assert requests == [ocg_pack.as_uri()]  # nothing fetched: plotly.js is embedded, no CDN
-    assert charts >= 21  # the trend charts rendered
+    seen = _load_offline(ocg_pack, "ocg_pack.png")
+    assert seen["failures"] == []
+    assert seen["errors"] == []
+    assert seen["requests"] == [ocg_pack.as_uri()]  # nothing fetched: plotly.js is embedded, no CDN
+    assert seen["charts"] >= 21  # the trend charts rendered
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +62,16 @@ def core_pack(small_warehouse, tmp_path_factory) -> Path:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it as root)")
 def test_core_data_set_pack_loads_offline_without_console_errors(core_pack):
+    seen = _load_offline(core_pack, "core_data_set_pack.png")
+    assert seen["failures"] == []
+    assert seen["errors"] == []
+    assert seen["requests"] == [core_pack.as_uri()]
+    assert seen["sections"] == 58  # every measure of the core data set has its section
+    assert seen["charts"] >= 17    # at least the case measures' trends rendered
+
+
+def _load_offline(pack: Path, screenshot: str) -> dict:
+    """Open a pack in headless Chromium: console errors, page errors, requests, charts and sections seen."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -86,14 +82,9 @@ def test_core_data_set_pack_loads_offline_without_console_errors(core_pack):
         page.on("console", lambda m: console.append((m.type, m.text)))
         page.on("pageerror", lambda e: failures.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(core_pack.as_uri(), wait_until="load")
+        page.goto(pack.as_uri(), wait_until="load")
         page.wait_for_timeout(500)
-        charts = page.locator(".plotly-graph-div").count()
-        sections = page.locator("section.kpi").count()
-        page.screenshot(path=str(ARTIFACTS / "core_data_set_pack.png"), full_page=False)
+        seen = {"charts": page.locator(".plotly-graph-div").count(), "sections": page.locator("section.kpi").count()}
+        page.screenshot(path=str(ARTIFACTS / screenshot), full_page=False)
         browser.close()
-    assert failures == []
-    assert [c for c in console if c[0] == "error"] == []
-    assert requests == [core_pack.as_uri()]
-    assert sections == 58  # every measure of the core data set has its section
-    assert charts >= 17    # at least the case measures' trends rendered
+    return {**seen, "errors": [c for c in console if c[0] == "error"], "failures": failures, "requests": requests}
