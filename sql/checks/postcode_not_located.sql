@@ -1,9 +1,11 @@
 -- DfE rules: 903/392c, 903/392b, 903/164
 -- Home and placement postcodes of children looked after in the period can be located (main.postcode_ref: the
 -- drop's postcodes that the ONS-based reference knows; a malformed or retired postcode is not there). KPI12
--- and CDS_FP10 measure the distance between the two. Critical when the placement has no recorded distance to
--- fall back on: the child then stays in the denominator but can never be in the numerator, so the published
--- figure is wrong. Warning when a recorded distance stands in (the KPI uses it; the council is then assumed).
+-- (and CDS_FP10) measure the distance between the two, so findings name KPI12 only (placement moves, KPI07 and
+-- KPI08, do not read postcodes). Critical: a postcode that is recorded but cannot be located, with no recorded
+-- distance to fall back on - an impossible value that silently keeps the child out of the numerator. Warning:
+-- a blank postcode or no home address (missing data, which KPI12 reports as 'distance unknown (kept in the
+-- denominator)', as a missing date is reported), and any postcode a recorded distance stands in for.
 -- Short breaks (V3/V4 in force at the placement start) are left out, as KPI12 leaves them out.
 WITH placed AS (
     SELECT pl.drop_id, pl.source_file, pl.source_row, pl.clap_person_id AS person_id,
@@ -30,7 +32,7 @@ homes AS (
 findings AS (
     -- the placement postcode
     SELECT p.source_file, p.source_row, 'ssd_cla_placement' AS table_name,
-           'clap_cla_placement_postcode' AS column_name, p.recorded_miles IS NULL AS no_fallback,
+           'clap_cla_placement_postcode' AS column_name, p.postcode IS NOT NULL AND p.recorded_miles IS NULL AS wrong,
            CASE WHEN p.postcode IS NULL THEN 'no placement postcode' ELSE 'placement postcode not located' END
                AS detail
     FROM placed AS p
@@ -38,7 +40,7 @@ findings AS (
     UNION ALL
     -- a home postcode in force during the placement
     SELECT DISTINCT h.source_file, h.source_row, 'ssd_address', 'addr_address_postcode',
-           bool_or(p.recorded_miles IS NULL) OVER (PARTITION BY h.source_file, h.source_row),
+           h.postcode IS NOT NULL AND bool_or(p.recorded_miles IS NULL) OVER (PARTITION BY h.source_file, h.source_row),
            CASE WHEN h.postcode IS NULL THEN 'no home postcode' ELSE 'home postcode not located' END
     FROM placed AS p
     JOIN homes AS h ON h.person_id = p.person_id
@@ -48,14 +50,13 @@ findings AS (
     UNION ALL
     -- no home address at all: reported on the placement
     SELECT p.source_file, p.source_row, 'ssd_cla_placement', 'clap_cla_placement_distance',
-           p.recorded_miles IS NULL, 'no home address recorded for the child'
+           false, 'no home address recorded for the child'
     FROM placed AS p
     WHERE NOT EXISTS (SELECT 1 FROM homes AS h WHERE h.person_id = p.person_id)
 )
 SELECT source_file, source_row, table_name, column_name,
        'home and placement postcodes located for the distance from home' AS rule,
-       CASE WHEN no_fallback THEN 'critical' ELSE 'warning' END AS severity,
-       detail || CASE WHEN no_fallback THEN ' and no recorded distance' ELSE ' (recorded distance used)' END
-           AS detail,
-       NULL AS kpi_id
+       CASE WHEN wrong THEN 'critical' ELSE 'warning' END AS severity,
+       detail || CASE WHEN wrong THEN ' and no recorded distance' ELSE '' END AS detail,
+       'KPI12' AS kpi_id
 FROM findings

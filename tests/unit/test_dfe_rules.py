@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import re
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -31,7 +30,8 @@ TABLES = {
                   "C4,F,2005-06-01\n"          # 18 on 2023-06-01, accommodated under V2 from before then
                   "C5,M,2012-01-01\n"
                   "C6,F,2015-01-01\n"
-                  "C7,M,2012-01-01\n",         # short breaks only
+                  "C7,M,2012-01-01\n"          # short breaks only
+                  "C8,F,2012-01-01\nC9,M,2012-01-01\nC10,F,2012-01-01\nC11,M,2012-01-01\n",
     "ssd_cla_episodes": "clae_cla_episode_id,clae_person_id,clae_cla_id,clae_cla_episode_start_date,"
                         "clae_cla_episode_start_reason,clae_cla_episode_ceased_date,clae_cla_episode_ceased_reason\n"
                         "E1,C1,CLA1,2023-01-01,S,2023-05-01,\n"       # 1: ceased, no reason
@@ -40,14 +40,26 @@ TABLES = {
                         "E4,C2,CLA4,2022-01-01,S,2023-08-01,E45\n"    # 4: SGO after 18; looked after past 18
                         "E5,C4,CLA5,2022-01-01,S,,\n"                 # 5: good: open past 18 under V2
                         "E6,C3,CLA6,2023-09-01,S,2023-12-31,E13\n"    # 6: good
-                        "E8,C6,CLA8,2022-01-01,S,2023-02-01,E12\n",   # 7: good (adopted at 8)
+                        "E8,C6,CLA8,2022-01-01,S,2023-02-01,E12\n"    # 7: good (adopted at 8)
+                        "E10,C8,CLA10,2023-01-01,S,2023-02-01,X1\n"   # 8: good (E11 continues it)
+                        "E11,C8,CLA10,2023-02-01,P,2023-03-01,X1\n"   # 9: X1 but nothing starts that day
+                        "E12,C9,CLA11,2023-01-01,S,2023-02-01,E13\n"  # 10: good (ends care)
+                        "E13,C9,CLA12,2023-02-01,P,2023-03-01,X1\n"   # 11: P after care ended
+                        "E14,C9,CLA12,2023-03-01,S,,\n"               # 12: S although E13 ceased X1 that day
+                        "E15,C10,CLA13,2023-01-01,P,2023-02-01,X1\n"  # 13: first is P (warning); X1, no next
+                        "E16,C10,CLA13,2023-02-10,T,,\n"              # 14: T continues nothing (gap)
+                        "E17,C7,CLA9,2023-01-01,S,2023-01-03,E13\n"   # 15: good short break (2 days)
+                        "E18,C7,CLA14,2023-02-01,S,2023-03-01,E13\n"  # 16: short break of 28 days
+                        + "".join(f"B{m},C11,CLA2{m},2023-0{m}-01,S,2023-0{m}-16,E13\n" for m in range(1, 7)),
+                        # 17-22: 15-day breaks; the 6th brings the year to 90 days (> 75)
     "ssd_legal_status": "lega_legal_status_id,lega_person_id,lega_legal_status,lega_legal_status_start_date,"
                         "lega_legal_status_end_date\n"
                         "L1,C3,J1,2023-09-01,\n"      # 1: youth-justice status at 7
                         "L2,C1,J1,2023-02-01,\n"      # 2: good (13)
                         "L3,C4,V2,2023-05-01,\n"      # 3: V2 in force on the 18th birthday
                         "L4,C5,C2,2023-01-01,\n"
-                        "L5,C7,V3,2023-01-01,\n",     # 5: short breaks
+                        "L5,C7,V3,2023-01-01,\n"      # 5: short breaks
+                        "L6,C11,V4,2022-01-01,\n",
     "ssd_permanence": "perm_person_id,perm_cla_id,perm_adm_decision_date,perm_matched_date,"
                       "perm_placed_for_adoption_date\n"
                       "C5,CLA3,2022-06-01,,2022-05-01\n"              # 1: placed before the decision
@@ -82,6 +94,20 @@ TABLES = {
                    "C2,HOME,2015-01-01,,NN4 7PA\n"
                    "C4,HOME,2015-01-01,,NN4 7PA\n"
                    "C3,HOME,2016-01-01,,NN9 9ZZ\n",     # 4: home postcode not located, placement PL5 no distance
+    "ssd_missing": "miss_person_id,miss_missing_episode_start_date,miss_missing_episode_type,"
+                   "miss_missing_episode_end_date\n"
+                   "C1,2023-03-01,MISSING,2023-03-02\n"   # 1: good
+                   "C1,2023-03-05,ABSENT,2023-03-04\n"    # 2: ends before it starts
+                   "C1,2023-04-01,MISSING,2023-04-10\n"   # 3: good
+                   "C1,2023-04-05,MISSING,2023-04-06\n"   # 4: inside row 3
+                   "C2,2023-03-01,AWOL,2023-03-02\n"      # 5: unknown type
+                   "C2,2023-03-10,,2023-03-11\n",         # 6: no type
+    "ssd_cla_reviews": "clar_cla_id,clar_cla_review_due_date,clar_cla_review_date,clar_cla_review_participation\n"
+                       "CLA1,2023-02-01,2023-02-01,PN1\n"  # 1: good
+                       "CLA1,2023-03-01,2023-03-01,PN8\n"  # 2: not a code
+                       "CLA2,2023-07-01,2023-07-01,\n"     # 3: held, no code
+                       "CLA2,2023-08-01,,\n"               # 4: good (not held yet)
+                       "CLA3,2023-02-01,2023-02-01,PN0\n", # 5: good (under 4)
 }
 
 EXPECTED = {
@@ -92,8 +118,15 @@ EXPECTED = {
     "adoption_dates_in_order": {("ssd_permanence", 1, "critical"), ("ssd_permanence", 4, "critical")},
     "activity_on_nfa_referral": {("ssd_cin_assessments", 1, "critical"), ("ssd_s47_enquiry", 1, "critical"),
                                  ("ssd_cp_plans", 1, "critical")},
+    "episode_continuity": {("ssd_cla_episodes", 9, "critical"), ("ssd_cla_episodes", 11, "critical"),
+                           ("ssd_cla_episodes", 12, "critical"), ("ssd_cla_episodes", 13, "warning"),
+                           ("ssd_cla_episodes", 13, "critical"), ("ssd_cla_episodes", 14, "critical")},
+    "short_break_length": {("ssd_cla_episodes", 16, "critical"), ("ssd_cla_episodes", 22, "critical")},
+    "missing_episode_dates": {("ssd_missing", 2, "critical"), ("ssd_missing", 4, "warning")},
+    "missing_episode_type": {("ssd_missing", 5, "critical"), ("ssd_missing", 6, "critical")},
+    "review_participation_code": {("ssd_cla_reviews", 2, "warning"), ("ssd_cla_reviews", 3, "warning")},
     "postcode_not_located": {("ssd_cla_placement", 2, "critical"), ("ssd_cla_placement", 3, "warning"),
-                             ("ssd_cla_placement", 4, "critical"), ("ssd_address", 4, "critical")},
+                             ("ssd_cla_placement", 4, "warning"), ("ssd_address", 4, "critical")},
 }
 
 
@@ -126,6 +159,11 @@ def db_rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 def test_check_flags_exactly_the_bad_records(findings, check):
     got = {(r["table_name"], r["source_row"], r["severity"]) for r in findings if r["check"] == check}
     assert got == EXPECTED[check]
+
+
+def test_postcode_findings_hold_only_kpi12(findings):
+    # placement moves (KPI07, KPI08) do not read postcodes: a postcode fault must not block them
+    assert {r["kpi_id"] for r in findings if r["check"] == "postcode_not_located"} == {"KPI12"}
 
 
 def test_findings_name_no_person(findings):

@@ -24,10 +24,11 @@ CHECK_DIR = SQL_DIR / "checks"
 ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
               "s47_before_icpc", "dob_before_events", "events_after_extract", "rec_code_for_year",
               "contact_decision_dates_missing",
-              # DfE 903 / CIN census rules that change a figure (docs/dfe_rules.csv)
+              # DfE 903 / CIN census rules that change a figure (data/reference/dfe_rules.csv)
               "episode_ceased_date_and_reason", "looked_after_after_18th_birthday", "ceased_reason_for_age",
               "legal_status_for_age", "postcode_not_located", "adoption_dates_in_order",
-              "activity_on_nfa_referral")
+              "activity_on_nfa_referral", "episode_continuity", "missing_episode_dates", "missing_episode_type",
+              "review_participation_code", "short_break_length")
 # local_feeds rows against the measure cards with a feed: block (pipelines/lib/core/local_feeds.py)
 FEED_CHECKS = ("local_feed_unknown_measure", "local_feed_numerator_above_denominator",
                "local_feed_value_inconsistent", "local_feed_percent_range", "local_feed_negative_count",
