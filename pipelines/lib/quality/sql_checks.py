@@ -28,7 +28,8 @@ ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_b
               "episode_ceased_date_and_reason", "looked_after_after_18th_birthday", "ceased_reason_for_age",
               "legal_status_for_age", "postcode_not_located", "adoption_dates_in_order",
               "activity_on_nfa_referral", "episode_continuity", "missing_episode_dates", "missing_episode_type",
-              "review_participation_code", "short_break_length", "person_record_missing")
+              "review_participation_code", "short_break_length", "person_record_missing",
+              "care_leaver_in_touch_code")
 # local_feeds rows against the measure cards with a feed: block (pipelines/lib/core/local_feeds.py)
 FEED_CHECKS = ("local_feed_unknown_measure", "local_feed_numerator_above_denominator",
                "local_feed_value_inconsistent", "local_feed_percent_range", "local_feed_negative_count",
