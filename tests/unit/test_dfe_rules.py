@@ -78,7 +78,8 @@ TABLES = {
                        "S1,R1,C1,2023-04-05\n"        # 1: on an NFA referral
                        "S2,R2,C2,2023-04-05\n",       # 2: good
     "ssd_cin_plans": "cinp_cin_plan_id,cinp_referral_id,cinp_person_id,cinp_cin_plan_start_date\n"
-                     "CP1,R2,C2,2023-05-01\n",        # 1: good
+                     "CP1,R2,C2,2023-05-01\n"         # 1: good
+                     "CP2,R2,C2,2024-05-01\n",        # 2: starts after the extract (2024-03-31)
     "ssd_cp_plans": "cppl_cp_plan_id,cppl_referral_id,cppl_person_id,cppl_cp_plan_start_date\n"
                     "PP1,R1,C1,2023-05-01\n",         # 1: on an NFA referral
     "ssd_cla_placement": "clap_cla_placement_id,clap_cla_id,clap_person_id,clap_cla_placement_start_date,"
@@ -105,6 +106,9 @@ TABLES = {
                    "C2,2023-03-01,AWOL,2023-03-02\n"      # 5: unknown type
                    "C2,2023-03-10,,2023-03-11\n"          # 6: no type
                    "C99,2023-05-01,MISSING,2023-05-02\n",  # 7: a child with no person record
+    "cla_oc2_outcomes": "oc2_person_id,oc2_year_ending,oc2_convicted\n"
+                        "C5,2023-03-31,N\n"        # 1: care began 2023-01-01: not 12 months at the year end
+                        "C4,2023-03-31,N\n",       # 2: good (looked after since 2022-01-01)
     "ssd_care_leavers": "clea_person_id,clea_care_leaver_in_touch,clea_care_leaver_latest_contact\n"
                         "C1,YES,2023-05-01\n"      # 1: good
                         "C2,DEAD,2023-05-01\n"     # 2: not a code
@@ -131,6 +135,8 @@ EXPECTED = {
     "short_break_length": {("ssd_cla_episodes", 16, "critical"), ("ssd_cla_episodes", 22, "critical")},
     "missing_episode_dates": {("ssd_missing", 2, "critical"), ("ssd_missing", 4, "warning")},
     "missing_episode_type": {("ssd_missing", 5, "critical"), ("ssd_missing", 6, "critical")},
+    "oc2_child_in_12_month_cohort": {("cla_oc2_outcomes", 1, "critical")},
+    "cin_plan_after_extract": {("ssd_cin_plans", 2, "critical")},
     "care_leaver_in_touch_code": {("ssd_care_leavers", 2, "critical")},
     "person_record_missing": {("ssd_missing", 7, "warning")},
     "review_participation_code": {("ssd_cla_reviews", 2, "warning"), ("ssd_cla_reviews", 3, "warning")},

@@ -29,7 +29,7 @@ ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_b
               "legal_status_for_age", "postcode_not_located", "adoption_dates_in_order",
               "activity_on_nfa_referral", "episode_continuity", "missing_episode_dates", "missing_episode_type",
               "review_participation_code", "short_break_length", "person_record_missing",
-              "care_leaver_in_touch_code")
+              "care_leaver_in_touch_code", "oc2_child_in_12_month_cohort", "cin_plan_after_extract")
 # local_feeds rows against the measure cards with a feed: block (pipelines/lib/core/local_feeds.py)
 FEED_CHECKS = ("local_feed_unknown_measure", "local_feed_numerator_above_denominator",
                "local_feed_value_inconsistent", "local_feed_percent_range", "local_feed_negative_count",
