@@ -399,7 +399,45 @@ class _Workbook:
     inspection_date: dt.date | None = None
 
 
+# A workbook is a zip: its declared uncompressed sizes are checked before openpyxl opens it (one that inflated to
+# 4 GB once drove a run to 8.5 GB). A real Annex A is a few MB; zipfile never inflates an entry past its declared
+# size, so the declaration bounds what is read.
+MAX_UNCOMPRESSED = 256 << 20
+MAX_ENTRIES = 10_000
+
+
+class WorkbookRefused(ValueError):
+    """A workbook refused before it is opened: the message says what is beyond the bounds."""
+
+
+def check_zip(path: Path) -> None:
+    """Raise WorkbookRefused when the workbook's entries would inflate beyond the bounds."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise WorkbookRefused(f"the workbook holds {len(infos):,} zip entries (at most {MAX_ENTRIES:,}); refused "
+                              "before it is opened")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        biggest = max(infos, key=lambda i: i.file_size)
+        raise WorkbookRefused(f"the workbook would inflate to {total / (1 << 20):,.0f} MB ({biggest.filename[:60]}: "
+                              f"{biggest.file_size / (1 << 20):,.0f} MB; at most {MAX_UNCOMPRESSED >> 20} MB in all); "
+                              "refused before it is opened")
+
+
+def zip_refusal(path: Path) -> str | None:
+    """Why a workbook is refused by the bounds, or None."""
+    try:
+        check_zip(path)
+    except WorkbookRefused as exc:
+        return str(exc)
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
+
+
 def _sheet_names(path: Path) -> list[str]:
+    check_zip(path)
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read("xl/workbook.xml"))
     return [el.get("name", "") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"]
@@ -453,7 +491,7 @@ class AnnexAAdapter:
             return False
         try:
             names = _sheet_names(path)
-        except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError):
+        except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError, WorkbookRefused):
             return False
         if any(_LIST_NAME.match(normalise_header(n)) for n in names):
             return True
@@ -495,6 +533,14 @@ class AnnexAAdapter:
     def _read(self, path: Path, issues: list[AdapterIssue]) -> _Workbook | None:
         import openpyxl
 
+        try:
+            check_zip(path)
+        except WorkbookRefused as exc:
+            issues.append(AdapterIssue(file=path.name, table="workbook", column=None, row=None,
+                                       message=f"{exc}; nothing is staged from it"))
+            return None
+        except (OSError, zipfile.BadZipFile):
+            pass  # openpyxl's own failure below says the workbook cannot be opened
         try:
             values = openpyxl.load_workbook(path, read_only=True, data_only=True)
             formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
