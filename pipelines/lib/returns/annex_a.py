@@ -82,6 +82,7 @@ import yaml
 
 from pipelines.lib.contract import contract
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted, AdapterIssue
+from pipelines.lib.returns.xml_schema import quoted as xs_quoted
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "annex_a"
 FORMAT = "Ofsted Annex A workbook"
@@ -637,7 +638,7 @@ class AnnexAAdapter:
                 issues.append(AdapterIssue(
                     file=path.name, table=title, column=text, row=None, severity="warning",
                     location=_cell_ref(title, col, index + 1),
-                    message=f"column '{text}' is not a column of {spec.label}; ignored"))
+                    message=f"column {xs_quoted(text)} is not a column of {spec.label}; ignored"))
         for name, f in spec.fields.items():
             if name not in found and f.alternative not in found and (f.column or name in ("dob", "gender",
                                                                                            "ethnicity")):
@@ -715,7 +716,7 @@ class AnnexAAdapter:
         if f.type == "code":
             code, known = read_code(text, codes[f.code_set])
             if not known:
-                issue(f"'{code}' is not a {f.code_set.replace('_', ' ')} code Annex A is known to use; passed "
+                issue(f"{xs_quoted(code)} is not a {f.code_set.replace('_', ' ')} code Annex A is known to use; passed "
                       "on as written", "warning")
             return code
         return text

@@ -502,7 +502,7 @@ class CinCensusAdapter:
             self._check_code(st, group, spec, code, where, row, issues)
             if spec.recode and code in spec.recode:
                 return spec.recode[code]
-            return value
+            return code  # normalised to upper case before any logic (issue 12)
         return value
 
     def _check_code(self, st: _FileState, group: Group, spec: Element, code: str, where: str, row: int,

@@ -456,7 +456,7 @@ class CswwAdapter:
                 issues.append(issue)
             if spec.recode and code in spec.recode:
                 return spec.recode[code], code
-            return value, code
+            return code, code  # normalised to upper case before any logic (issue 12)
         return value, value
 
     def _unknown(self, st: _FileState, group: str, element: str, loc: str) -> None:

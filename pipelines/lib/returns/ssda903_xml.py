@@ -41,6 +41,7 @@ from pipelines.lib.returns.ssda903 import (
     _Adaptation,
     _recognition,
     adapt_903,
+    date_order,
     latest_schema,
     reading_spec,
 )
@@ -230,5 +231,32 @@ class _Reader:
 
 
 def read_xml_parts(ad: _Adaptation, path: Path) -> list[Part]:
-    """One 903 XML file as rows of each of its tables."""
+    """One 903 XML file as rows of each of its tables, once its date order is known (see ``date_order``)."""
+    try:
+        order, why = date_order(_date_texts(path))
+    except ValueError as exc:
+        ad.issue(None, f"{exc}; file not used", file=path.name, table="CHILD")
+        return []
+    except (OSError, ET.ParseError, XmlRefused):
+        order, why = "DMY", ""  # the reader says what is wrong with the file
+    if order == "MDY":
+        ad.month_first.add(path.name)
+        ad.issue(None, why, "warning", file=path.name, table="CHILD")
     return _Reader(ad, path).read()
+
+
+def _date_texts(path: Path) -> dict[str, list[str | None]]:
+    """The text of every date item of the file, by item (a first streaming pass, before any date is read)."""
+    renames, _, _, _ = _mapping()
+    dates = {c for t in _recognition() for c in reading_spec(t).dates}
+    out: dict[str, list[str | None]] = defaultdict(list)
+    with open(path, "rb") as fh:
+        for _, el in iterparse(fh, events=("end",)):
+            if len(el) == 0:
+                up = _local(el.tag).upper()
+                item = renames.get(up, up)
+                if item in dates:
+                    out[item].append(el.text)
+            else:
+                el.clear()
+    return out

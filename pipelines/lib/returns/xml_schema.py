@@ -222,7 +222,7 @@ def code_issue(schema: XmlSchema, file: str, group: Group, spec: Element, code: 
     name = name or spec.name
     return AdapterIssue(
         file=file, table=group.name, column=name, row=row, location=where, severity="warning",
-        message=f"<{name}> code '{code}' is not in the {schema.label} code set {spec.code_set}; "
+        message=f"<{name}> code {quoted(code)} is not in the {schema.label} code set {spec.code_set}; "
                 "the value is passed on")
 
 

@@ -5,6 +5,7 @@ values, DTDs and entities, and workbooks that inflate. Hostile files are made he
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -72,6 +73,29 @@ def test_us_format_dates_are_detected_and_read_month_first(tmp_path):
     assert sorted(eps["clae_cla_episode_start_date"].to_list()) == ["2018-05-01", "2019-03-02"]
     assert ("e.csv", "Episodes", None, None, "its dates are month-first: DEC row 1 can only be MM/DD/YYYY and none is "
             "DD/MM/YYYY only; every date read as MM/DD/YYYY") in issues(out, "warning")
+
+
+def test_us_format_dates_in_a_903_xml_are_detected_too(tmp_path):
+    uk = write(tmp_path / "a" / "903.xml", XML_SET["903_2018-19.xml"])
+    us = write(tmp_path / "b" / "903.xml", re.sub(r"<(DOB|REVIEW|DECOM|DEC)>(\d\d)/(\d\d)/", r"<\1>\3/\2/",
+                                                  XML_SET["903_2018-19.xml"]))
+    a, b = Ssda903XmlAdapter().adapt([uk]), Ssda903XmlAdapter().adapt([us])
+    assert ("903.xml", "CHILD", None, None, "its dates are month-first: DOB row 1 can only be MM/DD/YYYY and none is "
+            "DD/MM/YYYY only; every date read as MM/DD/YYYY") in issues(b, "warning")
+    for table, frame in a.tables.items():
+        assert frame.equals(b.tables[table]), table
+
+
+def test_lower_case_codes_in_census_xml_are_upper_cased(tmp_path):
+    from tests.unit.returns.test_cin_census import CENSUS_2022_23
+
+    lower = re.sub(r"<(ReferralSource|PrimaryNeedCode|ReasonForClosure|Ethnicity)>([^<]+)<",
+                   lambda m: f"<{m.group(1)}>{m.group(2).lower()}<", CENSUS_2022_23)
+    assert lower != CENSUS_2022_23
+    a = CinCensusAdapter().adapt([write(tmp_path / "a" / "cin.xml", CENSUS_2022_23)])
+    b = CinCensusAdapter().adapt([write(tmp_path / "b" / "cin.xml", lower)])
+    for table, frame in a.tables.items():
+        assert frame.equals(b.tables[table]), table
 
 
 def test_mixed_or_undecidable_date_order_refuses_the_file(tmp_path):
