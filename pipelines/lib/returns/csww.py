@@ -544,7 +544,7 @@ class CswwAdapter:
                     severity="warning",
                     message=f"{len(records)} worker records (rows {', '.join(str(w.ordinal) for w in records)}) share "
                             "one registration number: one ssd_professionals row, FTE summed over the records in "
-                            "post, job title and agency xs.flag from the most senior role"))
+                            "post, job title and agency flag from the most senior role"))
             cells["prof_professional_id"] = professional_id(norm)
             rows.append(_Row("ssd_professionals", ("CW", cells["prof_professional_id"]), st.rank, cells,
                              main.ordinal, fname, main.location))
