@@ -234,11 +234,11 @@ def read_xml_parts(ad: _Adaptation, path: Path) -> list[Part]:
     """One 903 XML file as rows of each of its tables, once its date order is known (see ``date_order``)."""
     try:
         order, why = date_order(_date_texts(path))
-    except ValueError as exc:
+    except (XmlRefused, ValueError) as exc:  # beyond the bounds, or dates in no tellable order: nothing is read
         ad.issue(None, f"{exc}; file not used", file=path.name, table="CHILD")
         return []
-    except (OSError, ET.ParseError, XmlRefused):
-        order, why = "DMY", ""  # the reader says what is wrong with the file
+    except (OSError, ET.ParseError):
+        order, why = "DMY", ""  # the reader says where the file breaks off, keeping what comes before
     if order == "MDY":
         ad.month_first.add(path.name)
         ad.issue(None, why, "warning", file=path.name, table="CHILD")

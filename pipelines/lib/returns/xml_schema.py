@@ -344,11 +344,12 @@ def iterparse(f: IO[bytes], events: tuple[str, ...] = ("end",)) -> Iterator[tupl
 
     def drain() -> Iterator[tuple[str, ET.Element]]:
         for event, el in pull.read_events():
+            counted[0] += 1
             if event == "start":
                 path.append(el.tag)
                 if len(path) > MAX_DEPTH:
-                    raise XmlRefused(f"elements nested more than {MAX_DEPTH} levels deep at {where()} (near byte "
-                                     f"{fed:,}); refused (a return nests about 8 levels)")
+                    raise XmlRefused(f"elements nested more than {MAX_DEPTH} levels deep at {where()} (within the "
+                                     f"first {fed:,} bytes); refused (a return nests about 8 levels)")
             else:
                 if el.text is not None and len(el.text) > MAX_TEXT:
                     raise XmlRefused(f"a value of {len(el.text):,} characters at {where()}; refused (at most "
@@ -357,22 +358,19 @@ def iterparse(f: IO[bytes], events: tuple[str, ...] = ("end",)) -> Iterator[tupl
             if event in events:
                 yield event, el
 
+    counted = [0]  # events parsed so far
     while True:
         chunk = f.read(CHUNK)
         if not chunk:
             break
         fed += len(chunk)
         pull.feed(chunk)
-        before = len(path)
-        got = False
-        for item in drain():
-            got = True
-            yield item
-        got = got or len(path) != before
-        since_event = 0 if got else since_event + len(chunk)
+        before = counted[0]
+        yield from drain()
+        since_event = 0 if counted[0] != before else since_event + len(chunk)
         if since_event > MAX_TEXT:  # a value (or comment) still growing: refused before it is held whole
-            raise XmlRefused(f"a value longer than {MAX_TEXT:,} characters at {where()} (near byte {fed:,}); "
-                             "refused")
+            raise XmlRefused(f"a value longer than {MAX_TEXT:,} characters at {where()} (within the first {fed:,} "
+                             "bytes); refused")
     pull.close()
     yield from drain()
 

@@ -212,8 +212,18 @@ def test_deep_nesting_is_refused_with_its_location(tmp_path):
     out = CinCensusAdapter().adapt([path])
     (err,) = issues(out, "error")
     assert err[4] == ("elements nested more than 64 levels deep at /Message/Children/Child/a/a/a/a/a/a/a/a/a/... "
-                      "(near byte 65,536); refused (a return nests about 8 levels): the 0 children read before it are "
-                      "kept, the rest of the file is not read")
+                      "(within the first 65,536 bytes); refused (a return nests about 8 levels): the 0 children read "
+                      "before it are kept, the rest of the file is not read")
+
+
+def test_deep_nesting_in_a_903_xml_is_refused_before_its_paths_are_built(tmp_path):
+    # the 903 reader builds each element's path: 80,000 levels made 80,000 paths up to 480 KB long (6.3 GB)
+    text = ('<?xml version="1.0"?><EXPSSDA903><CHILD><HEADER><CHILDID>C1</CHILDID></HEADER>' + "<a>" * 5000
+            + "</a>" * 5000 + "</CHILD></EXPSSDA903>")
+    out = Ssda903XmlAdapter().adapt([write(tmp_path / "903.xml", text)])
+    assert issues(out, "error") == [("903.xml", "CHILD", None, None, "elements nested more than 64 levels deep at "
+                                     "/EXPSSDA903/CHILD/a/a/a/a/a/a/a/a/a/a/... (within the first 35,099 bytes); "
+                                     "refused (a return nests about 8 levels); file not used")]
 
 
 def test_deep_nesting_stays_small_in_memory(tmp_path):
@@ -235,7 +245,7 @@ def test_a_huge_value_is_refused_and_never_echoed(tmp_path):
     out = CinCensusAdapter().adapt([path])
     (err,) = issues(out, "error")
     assert err[4].startswith("a value longer than 1,048,576 characters at "
-                             "/Message/Children/Child/ChildIdentifiers/LAchildID (near byte")
+                             "/Message/Children/Child/ChildIdentifiers/LAchildID (within the first")
     assert len(err[4]) < 300
 
 
