@@ -335,44 +335,49 @@ def iterparse(f: IO[bytes], events: tuple[str, ...] = ("end",)) -> Iterator[tupl
     are read as the file is fed (CHUNK bytes at a time), so a refusal costs at most a chunk more memory."""
     check_prolog(f)
     pull = ET.XMLPullParser(events=("start", "end"))
-    path: list[str] = []
-    fed = since_event = 0
+    shown: list[str] = []   # the tags of the first levels of the current path, for the messages
+    depth = fed = since_event = 0
+    want_start, want_end = "start" in events, "end" in events
 
     def where() -> str:
-        shown = "/".join(local_name(t) for t in path[:12])
-        return "/" + shown + ("/..." if len(path) > 12 else "")
+        return "/" + "/".join(local_name(t) for t in shown) + ("/..." if depth > len(shown) else "")
 
-    def drain() -> Iterator[tuple[str, ET.Element]]:
+    # one flat loop (no nested generator): it runs for every element of a national-size census
+    done = False
+    while not done:
+        chunk = f.read(CHUNK)
+        if chunk:
+            fed += len(chunk)
+            pull.feed(chunk)
+        else:
+            pull.close()
+            done = True
+        seen = 0
         for event, el in pull.read_events():
-            counted[0] += 1
+            seen += 1
             if event == "start":
-                path.append(el.tag)
-                if len(path) > MAX_DEPTH:
+                depth += 1
+                if depth <= 12:
+                    shown.append(el.tag)
+                elif depth > MAX_DEPTH:
                     raise XmlRefused(f"elements nested more than {MAX_DEPTH} levels deep at {where()} (within the "
                                      f"first {fed:,} bytes); refused (a return nests about 8 levels)")
+                if want_start:
+                    yield event, el
             else:
-                if el.text is not None and len(el.text) > MAX_TEXT:
-                    raise XmlRefused(f"a value of {len(el.text):,} characters at {where()}; refused (at most "
+                text = el.text
+                if text is not None and len(text) > MAX_TEXT:
+                    raise XmlRefused(f"a value of {len(text):,} characters at {where()}; refused (at most "
                                      f"{MAX_TEXT:,})")
-                path.pop()
-            if event in events:
-                yield event, el
-
-    counted = [0]  # events parsed so far
-    while True:
-        chunk = f.read(CHUNK)
-        if not chunk:
-            break
-        fed += len(chunk)
-        pull.feed(chunk)
-        before = counted[0]
-        yield from drain()
-        since_event = 0 if counted[0] != before else since_event + len(chunk)
+                if depth <= 12:
+                    shown.pop()
+                depth -= 1
+                if want_end:
+                    yield event, el
+        since_event = 0 if seen else since_event + len(chunk)
         if since_event > MAX_TEXT:  # a value (or comment) still growing: refused before it is held whole
             raise XmlRefused(f"a value longer than {MAX_TEXT:,} characters at {where()} (within the first {fed:,} "
                              "bytes); refused")
-    pull.close()
-    yield from drain()
 
 
 def refusal(path: Path) -> str | None:
