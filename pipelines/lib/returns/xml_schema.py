@@ -380,13 +380,17 @@ def iterparse(f: IO[bytes], events: tuple[str, ...] = ("end",)) -> Iterator[tupl
                              "bytes); refused")
 
 
+REFUSAL_EVENTS = 50_000  # recognition reads a file's opening only: so does the search for why it failed
+
+
 def refusal(path: Path) -> str | None:
-    """Why an XML file breaks the bounds (a DTD, nesting, a huge value), or None. Reads it through; used
-    only to say what is wrong with a file no adapter recognised."""
+    """Why an XML file breaks the bounds (a DTD, nesting, a huge value) within its opening, or None. Used only
+    to say what is wrong with a file no adapter recognised."""
     try:
         with open(path, "rb") as f:
-            for _ in iterparse(f, ("end",)):
-                pass
+            for n, _ in enumerate(iterparse(f, ("end",))):
+                if n > REFUSAL_EVENTS:
+                    break
     except XmlRefused as exc:
         return str(exc)
     except (ET.ParseError, OSError):
