@@ -28,11 +28,20 @@ Mapping (every cell stays a raw string under the contract column name; staging t
   and a date ('<CHILD>|E20190401'); `Adapted.derived_ids` tells staging to replace the child part with its
   pseudonym, so no identifier leaks through an id column.
 
-Collection year of a file (the year ending 31 March): the year holding the latest event date of its tables
-(Episodes DECOM/DEC, Reviews REVIEW, Missing MIS_START/MIS_END, PlacedAdoption DATE_PLACED/DATE_PLACED_CEASED,
-SWEpisodes, DoLo). Header, UASC, OC2, OC3, AD1 and PrevPerm carry no date of their own: the year written in the
-file name (2019-20, 2019_20, 201920) when there is one, else the year whose Episodes and Header children they
-share most (a tie is refused). An XML file holds every table of one year, so its episodes date it.
+Collection year of a file (the year ending 31 March), from the file's own evidence (``_evidence_year``): with
+Episodes, the latest episode start (DECOM) is the earliest year it can be and the end dates (DEC) span the years
+it may be; within that span the year written in the file name (2019-20, 2019_20, 201920) wins, else a later year
+only when most end dates fall in it, so one episode ending on 1 April or a review typed as 2028 does not move a
+year's return. Other dated tables (Reviews, Missing, PlacedAdoption, SWEpisodes, DoLo): the file-name year, else
+the year most of their dates fall in. Header, UASC, OC2, OC3, AD1 and PrevPerm carry no date of their own: the
+file-name year, else the year whose Episodes and Header children they share most (a tie is refused). A date
+beyond the year is a row-located warning and is used as recorded. An XML file holds every table of one year, so
+its episodes date it.
+
+Read as real exports are (issue 12): coded items are upper-cased before any check or stitching; a CSV's date
+order is told from its own dates (``date_order``: month-first only when the data say so, refused when they
+contradict each other or cannot tell); a semicolon- or tab-delimited file is recognised and refused saying so;
+tables no contract table carries (``NOT_USED``) are reported as received, not used, with their row counts.
 
 Several years are stitched into one history; every repair is an AdapterIssue(severity='repair'):
 - D1 an exact duplicate row in a file is dropped; D2 a second row with the same CHILD and DECOM (Episodes) or
@@ -240,6 +249,8 @@ def year_spec(table: str, year: int) -> TableSpec:
         return s.tables[table]
     return next(x.tables[table] for x in _all_schemas() if table in x.tables)
 
+
+HELD_IN_YEAR = {("Episodes", "DEC"), ("Reviews", "REVIEW")}  # dates a year's return holds only within the year
 
 # 903 tables recognised but mapped to no contract table: reported as received, not used, with their row counts
 NOT_USED = {
@@ -772,15 +783,15 @@ class _Adaptation:
 
     def _outside_year(self, fparts: list[Part], year: int, basis: str) -> None:
         """Dates a file holds beyond its collection year: reported (one warning per table and item, with the
-        count and first row), the year kept. An episode may have begun before the year; nothing may be dated
-        after its 31 March, and an episode that ended before its 1 April is not in it."""
+        count and first row), the year kept. Nothing may be dated after its 31 March; an episode that ended, or
+        a review held, before its 1 April is not in it (an episode, a missing spell or an adoption decision may
+        have begun earlier)."""
         start, end = year_end(year - 1) + timedelta(days=1), year_end(year)
         for p in fparts:
             spec = reading_spec(p.table)
             for c in spec.events:
                 late = [r for r in p.rows if r.d.get(c) and r.d[c] > end]
-                early = [r for r in p.rows if r.d.get(c) and r.d[c] < start
-                         and (p.table != "Episodes" or c == "DEC")]
+                early = [r for r in p.rows if r.d.get(c) and r.d[c] < start and (p.table, c) in HELD_IN_YEAR]
                 for found, side in ((late, f"after 31 March {year}"), (early, f"before 1 April {year - 1}")):
                     if found:
                         self.issue(found[0], f"{len(found)} {c} date(s) fall {side}, outside {year_label(year)} "
