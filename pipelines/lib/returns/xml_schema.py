@@ -265,7 +265,7 @@ def not_well_formed(file: str, exc: ET.ParseError, kept: str) -> AdapterIssue:
 # above any real file and far below what exhausts memory (80,000 levels once took 6.3 GB; a 200 MB value was
 # echoed into every log).
 MAX_DEPTH = 64
-MAX_TEXT = 1 << 20          # characters in one value (or comment): 1 MiB
+MAX_TEXT = 1 << 16          # characters in one value (or comment): 64 Ki, ~100 times the longest real one
 MAX_PROLOG = 1 << 20        # bytes before the root element (declaration, comments)
 CHUNK = 1 << 16
 QUOTE_LIMIT = 40            # characters of a value a message quotes

@@ -244,7 +244,7 @@ def test_a_huge_value_is_refused_and_never_echoed(tmp_path):
                  + CIN_TAIL)
     out = CinCensusAdapter().adapt([path])
     (err,) = issues(out, "error")
-    assert err[4].startswith("a value longer than 1,048,576 characters at "
+    assert err[4].startswith("a value longer than 65,536 characters at "
                              "/Message/Children/Child/ChildIdentifiers/LAchildID (within the first")
     assert len(err[4]) < 300
 
