@@ -292,7 +292,7 @@ class DropFiles:
 
 def _find_files(drop: Drop) -> DropFiles:
     """Contract tables by file name; other CSV, XML and Excel files by content (statutory returns, local feeds)."""
-    from pipelines.lib.returns import RETURN_SUFFIXES, expected_brief, recognise
+    from pipelines.lib.returns import RETURN_SUFFIXES, expected_brief, recognise, refusal
 
     names = contract()
     out = DropFiles()
@@ -310,7 +310,10 @@ def _find_files(drop: Drop) -> DropFiles:
             out.local_feeds.append(path)
         elif suffix in RETURN_SUFFIXES:
             adapter = recognise(path)
-            if adapter is None:
+            why = refusal(path) if adapter is None else None
+            if why:  # refused by design (a DTD, a bomb): say so, not "unknown shape"
+                out.messages.append(f"{f['name']}: {why}; kept in the archive, not staged")
+            elif adapter is None:
                 out.messages.append(f"{f['name']}: no contract table named {stem!r} and not a statutory return of a "
                                     f"known shape ({expected_brief()}); kept in the archive, not staged")
             else:
@@ -376,6 +379,8 @@ def _adapt_returns(drop: Drop, found: DropFiles, key: bytes) -> _Returns:
                 out.rejections.append({"drop_id": drop.drop_id, "source_file": p.name, "table_name": fmt,
                                        "column_name": None, "source_row": None, "value": None, "reason": reason})
             continue
+        if adapted.lacks:  # what the return cannot give, as its adapter says (issue 12)
+            out.messages.append(f"{', '.join(adapted.files)}: the {fmt} does not carry: {'; '.join(adapted.lacks)}")
         for i in adapted.issues:
             where = "".join([f" row {i.row}" if i.row is not None else "", f", column {i.column}" if i.column else ""])
             out.issues.append({"drop_id": drop.drop_id, "source_file": i.file, "table_name": i.table,

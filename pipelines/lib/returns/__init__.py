@@ -21,7 +21,7 @@ from pipelines.lib.returns.ssda903 import Ssda903CsvAdapter
 from pipelines.lib.returns.ssda903_xml import Ssda903XmlAdapter
 
 __all__ = ["ADAPTERS", "Adapted", "AdapterIssue", "UnknownShapeError", "adapt_drop", "classify", "expected_brief",
-           "expected_shapes", "recognise"]
+           "expected_shapes", "recognise", "refusal"]
 
 RETURN_SUFFIXES = (".csv", ".xml", ".xlsx", ".xlsm")
 
@@ -77,6 +77,21 @@ def recognise(path: Path) -> ReturnAdapter | None:
                 return adapter
         except Exception:  # noqa: BLE001, S112 - a file an adapter cannot even sniff is simply not its format
             continue
+    return None
+
+
+def refusal(path: Path) -> str | None:
+    """What is wrong with a file no adapter recognised, when it is refused by design rather than of an unknown
+    shape: an XML file with a DTD or entities, nested or holding a value beyond the bounds; a workbook that
+    would inflate beyond them. None otherwise."""
+    from pipelines.lib.returns.annex_a import zip_refusal
+    from pipelines.lib.returns.xml_schema import refusal as xml_refusal
+
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        return xml_refusal(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return zip_refusal(path)
     return None
 
 

@@ -82,6 +82,7 @@ import yaml
 
 from pipelines.lib.contract import contract
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted, AdapterIssue
+from pipelines.lib.returns.xml_schema import quoted as xs_quoted
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "annex_a"
 FORMAT = "Ofsted Annex A workbook"
@@ -399,7 +400,45 @@ class _Workbook:
     inspection_date: dt.date | None = None
 
 
+# A workbook is a zip: its declared uncompressed sizes are checked before openpyxl opens it (one that inflated to
+# 4 GB once drove a run to 8.5 GB). A real Annex A is a few MB; zipfile never inflates an entry past its declared
+# size, so the declaration bounds what is read.
+MAX_UNCOMPRESSED = 256 << 20
+MAX_ENTRIES = 10_000
+
+
+class WorkbookRefused(ValueError):
+    """A workbook refused before it is opened: the message says what is beyond the bounds."""
+
+
+def check_zip(path: Path) -> None:
+    """Raise WorkbookRefused when the workbook's entries would inflate beyond the bounds."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise WorkbookRefused(f"the workbook holds {len(infos):,} zip entries (at most {MAX_ENTRIES:,}); refused "
+                              "before it is opened")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        biggest = max(infos, key=lambda i: i.file_size)
+        raise WorkbookRefused(f"the workbook would inflate to {total / (1 << 20):,.0f} MB ({biggest.filename[:60]}: "
+                              f"{biggest.file_size / (1 << 20):,.0f} MB; at most {MAX_UNCOMPRESSED >> 20} MB in all); "
+                              "refused before it is opened")
+
+
+def zip_refusal(path: Path) -> str | None:
+    """Why a workbook is refused by the bounds, or None."""
+    try:
+        check_zip(path)
+    except WorkbookRefused as exc:
+        return str(exc)
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
+
+
 def _sheet_names(path: Path) -> list[str]:
+    check_zip(path)
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read("xl/workbook.xml"))
     return [el.get("name", "") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"]
@@ -453,7 +492,7 @@ class AnnexAAdapter:
             return False
         try:
             names = _sheet_names(path)
-        except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError):
+        except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError, WorkbookRefused):
             return False
         if any(_LIST_NAME.match(normalise_header(n)) for n in names):
             return True
@@ -495,6 +534,14 @@ class AnnexAAdapter:
     def _read(self, path: Path, issues: list[AdapterIssue]) -> _Workbook | None:
         import openpyxl
 
+        try:
+            check_zip(path)
+        except WorkbookRefused as exc:
+            issues.append(AdapterIssue(file=path.name, table="workbook", column=None, row=None,
+                                       message=f"{exc}; nothing is staged from it"))
+            return None
+        except (OSError, zipfile.BadZipFile):
+            pass  # openpyxl's own failure below says the workbook cannot be opened
         try:
             values = openpyxl.load_workbook(path, read_only=True, data_only=True)
             formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -591,7 +638,7 @@ class AnnexAAdapter:
                 issues.append(AdapterIssue(
                     file=path.name, table=title, column=text, row=None, severity="warning",
                     location=_cell_ref(title, col, index + 1),
-                    message=f"column '{text}' is not a column of {spec.label}; ignored"))
+                    message=f"column {xs_quoted(text)} is not a column of {spec.label}; ignored"))
         for name, f in spec.fields.items():
             if name not in found and f.alternative not in found and (f.column or name in ("dob", "gender",
                                                                                            "ethnicity")):
@@ -669,7 +716,7 @@ class AnnexAAdapter:
         if f.type == "code":
             code, known = read_code(text, codes[f.code_set])
             if not known:
-                issue(f"'{code}' is not a {f.code_set.replace('_', ' ')} code Annex A is known to use; passed "
+                issue(f"{xs_quoted(code)} is not a {f.code_set.replace('_', ' ')} code Annex A is known to use; passed "
                       "on as written", "warning")
             return code
         return text

@@ -256,6 +256,9 @@ class CinCensusAdapter:
             issues.append(xs.not_well_formed(
                 st.path.name, exc, f"the {progress[0]} children read before it are kept, the rest of the file "
                                    "could not be read (ask for it to be sent again)"))
+        except xs.XmlRefused as exc:
+            issues.append(xs.refused_issue(st.path.name, exc, "Message", f"the {progress[0]} children read before "
+                                           "it are kept, the rest of the file is not read"))
         if st.schema is None:
             self._no_year(st, issues)
         issues += xs.unknown_issues(st.path.name, st.unknown, f"the {st.schema.label} census schema")
@@ -264,7 +267,7 @@ class CinCensusAdapter:
                 extra_lacks: set[str]) -> None:
         # End events only (half the events of start+end); a finished Child is cleared, leaving an empty
         # element behind, so memory stays flat however many children the file holds.
-        for _event, el in ET.iterparse(f, events=("end",)):
+        for _event, el in xs.iterparse(f, events=("end",)):
             name = _local(el.tag)
             if name == "Child":
                 progress[0] += 1
@@ -499,7 +502,7 @@ class CinCensusAdapter:
             self._check_code(st, group, spec, code, where, row, issues)
             if spec.recode and code in spec.recode:
                 return spec.recode[code]
-            return value
+            return code  # normalised to upper case before any logic (issue 12)
         return value
 
     def _check_code(self, st: _FileState, group: Group, spec: Element, code: str, where: str, row: int,

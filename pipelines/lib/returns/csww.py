@@ -216,6 +216,7 @@ class _FileState:
     lea: str | None = None
     vacancies: dict[str, str | None] | None = None
     vacancy: Decimal | None = None
+    agency_declared: object = None  # LALevelVacancies/NoAgencyFTE as read (a Decimal when readable)
     vacancy_groups: int = 0
     workers: list[_Worker] = field(default_factory=list)
     unknown: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
@@ -270,6 +271,11 @@ class CswwAdapter:
                 st.path.name, exc, f"the {len(st.workers)} worker records read before it are kept in "
                                    "ssd_professionals, no workforce_establishment row is made (its in-post FTE "
                                    "would be partial); ask for the file to be sent again"))
+        except xs.XmlRefused as exc:
+            st.broken = True
+            issues.append(xs.refused_issue(st.path.name, exc, "Message", f"the {len(st.workers)} worker records "
+                                           "read before it are kept in ssd_professionals, no workforce_establishment "
+                                           "row is made"))
         if st.schema is None:
             self._no_year(st, issues)
         issues += xs.unknown_issues(st.path.name, st.unknown, f"the CSWW schema for the {st.schema.label}")
@@ -277,7 +283,7 @@ class CswwAdapter:
     def _stream(self, st: _FileState, f, issues: list[AdapterIssue]) -> None:
         depth = 0
         workers = 0
-        for event, el in ET.iterparse(f, events=("start", "end")):
+        for event, el in xs.iterparse(f, events=("start", "end")):
             if event == "start":
                 depth += 1
                 continue
@@ -360,6 +366,7 @@ class CswwAdapter:
         cells, parsed = self._cells(st, st.schema.groups["LALevelVacancies"], el, loc, 1, issues)
         st.vacancies = cells
         st.vacancy = parsed.get("NumberOfVacancies")
+        st.agency_declared = parsed.get("NoAgencyFTE")
 
     def _worker(self, st: _FileState, el: ET.Element, n: int, loc: str, issues: list[AdapterIssue]) -> None:
         cells, parsed = self._cells(st, st.schema.groups["CSWWWorker"], el, loc, n, issues)
@@ -449,7 +456,7 @@ class CswwAdapter:
                 issues.append(issue)
             if spec.recode and code in spec.recode:
                 return spec.recode[code], code
-            return value, code
+            return code, code  # normalised to upper case before any logic (issue 12)
         return value, value
 
     def _unknown(self, st: _FileState, group: str, element: str, loc: str) -> None:
@@ -479,6 +486,15 @@ class CswwAdapter:
                 agency += w.fte
             else:
                 in_post += w.fte
+        declared = st.agency_declared
+        if isinstance(declared, Decimal) and declared != agency:
+            # two figures for one thing: the worker records are what the KPI uses, the contradiction is said
+            issues.append(AdapterIssue(
+                file=fname, table="LALevelVacancies", column="NoAgencyFTE", row=1, location=f"{loc}/NoAgencyFTE",
+                severity="warning",
+                message=f"the authority-level agency FTE (<NoAgencyFTE> {_fmt(declared)}) contradicts the agency "
+                        f"workers in post at the census date ({_fmt(agency)} FTE over their <CSWWWorker> records); "
+                        "agency_fte is the worker-level total (KPI17 reads it)"))
         if st.vacancies is None:
             issues.append(AdapterIssue(
                 file=fname, table="LALevelVacancies", column=None, row=None, location=loc,
@@ -528,7 +544,7 @@ class CswwAdapter:
                     severity="warning",
                     message=f"{len(records)} worker records (rows {', '.join(str(w.ordinal) for w in records)}) share "
                             "one registration number: one ssd_professionals row, FTE summed over the records in "
-                            "post, job title and agency xs.flag from the most senior role"))
+                            "post, job title and agency flag from the most senior role"))
             cells["prof_professional_id"] = professional_id(norm)
             rows.append(_Row("ssd_professionals", ("CW", cells["prof_professional_id"]), st.rank, cells,
                              main.ordinal, fname, main.location))

@@ -28,11 +28,20 @@ Mapping (every cell stays a raw string under the contract column name; staging t
   and a date ('<CHILD>|E20190401'); `Adapted.derived_ids` tells staging to replace the child part with its
   pseudonym, so no identifier leaks through an id column.
 
-Collection year of a file (the year ending 31 March): the year holding the latest event date of its tables
-(Episodes DECOM/DEC, Reviews REVIEW, Missing MIS_START/MIS_END, PlacedAdoption DATE_PLACED/DATE_PLACED_CEASED,
-SWEpisodes, DoLo). Header, UASC, OC2, OC3, AD1 and PrevPerm carry no date of their own: the year written in the
-file name (2019-20, 2019_20, 201920) when there is one, else the year whose Episodes and Header children they
-share most (a tie is refused). An XML file holds every table of one year, so its episodes date it.
+Collection year of a file (the year ending 31 March), from the file's own evidence (``_evidence_year``): with
+Episodes, the latest episode start (DECOM) is the earliest year it can be and the end dates (DEC) span the years
+it may be; within that span the year written in the file name (2019-20, 2019_20, 201920) wins, else a later year
+only when most end dates fall in it, so one episode ending on 1 April or a review typed as 2028 does not move a
+year's return. Other dated tables (Reviews, Missing, PlacedAdoption, SWEpisodes, DoLo): the file-name year, else
+the year most of their dates fall in. Header, UASC, OC2, OC3, AD1 and PrevPerm carry no date of their own: the
+file-name year, else the year whose Episodes and Header children they share most (a tie is refused). A date
+beyond the year is a row-located warning and is used as recorded. An XML file holds every table of one year, so
+its episodes date it.
+
+Read as real exports are (issue 12): coded items are upper-cased before any check or stitching; a CSV's date
+order is told from its own dates (``date_order``: month-first only when the data say so, refused when they
+contradict each other or cannot tell); a semicolon- or tab-delimited file is recognised and refused saying so;
+tables no contract table carries (``NOT_USED``) are reported as received, not used, with their row counts.
 
 Several years are stitched into one history; every repair is an AdapterIssue(severity='repair'):
 - D1 an exact duplicate row in a file is dropped; D2 a second row with the same CHILD and DECOM (Episodes) or
@@ -80,6 +89,7 @@ from pipelines.lib.returns.xml_schema import (
     SchemaFiles,
     apply_code_set_changes,
     load_schema_files,
+    quoted,
     split_collection_year,
 )
 
@@ -240,6 +250,23 @@ def year_spec(table: str, year: int) -> TableSpec:
     return next(x.tables[table] for x in _all_schemas() if table in x.tables)
 
 
+HELD_IN_YEAR = {("Episodes", "DEC"), ("Reviews", "REVIEW")}  # dates a year's return holds only within the year
+
+# 903 tables recognised but mapped to no contract table: reported as received, not used, with their row counts
+NOT_USED = {
+    "UASC": "no contract column for unaccompanied asylum-seeking status",
+    "PrevPerm": "no contract table for permanence before care",
+    "DoLo": "no contract table for deprivation of liberty",
+    "SWEpisodes": "social worker episodes are not mapped",
+}
+
+
+@cache
+def _code_items(table: str) -> tuple[str, ...]:
+    """The coded items of a table in any year (normalised to upper case as they are read)."""
+    return tuple(dict.fromkeys(c for s in _all_schemas() if table in s.tables for c, _ in s.tables[table].codes))
+
+
 def code_sets_rows(code_sets: tuple[str, ...] = CODE_SETS_FOR_QUALITY) -> list[dict[str, str | int | None]]:
     """data/reference/code_sets.csv from the schema: a code's first and last collection year (blank = from the
     first / to the latest schema year), with the schema's note."""
@@ -337,8 +364,9 @@ def year_end(year: int) -> date:
     return date(year, 3, 31)
 
 
-def parse_date(text: str | None) -> date | None:
-    """A 903 date (DD/MM/YYYY; ISO accepted; a time part ignored). Raises ValueError when not a date."""
+def parse_date(text: str | None, month_first: bool = False) -> date | None:
+    """A 903 date (DD/MM/YYYY, or MM/DD/YYYY when the file's dates are month-first; ISO accepted; a time part
+    ignored). Raises ValueError when not a date."""
     if text is None:
         return None
     m = DATE_TEXT.match(text)
@@ -347,6 +375,8 @@ def parse_date(text: str | None) -> date | None:
     day = m.group(1)
     if "/" in day:
         d, mth, y = (int(x) for x in day.split("/"))
+        if month_first:
+            d, mth = mth, d
     else:
         y, mth, d = (int(x) for x in day.split("-"))
     return date(y, mth, d)
@@ -361,18 +391,68 @@ def _stamp(d: date) -> str:
 
 
 def header_columns(path: Path) -> list[str] | None:
-    """The header line's names, trimmed and upper-cased (a byte-order mark dropped); None if not readable."""
+    """The header line's names, trimmed and upper-cased (a byte-order mark dropped); None if not readable.
+    A header with no comma is split on a semicolon or tab, so such a 903 file is recognised and then refused
+    saying its delimiter is wrong (not refused as a file of no known shape)."""
+    found = _header_line(path)
+    if found is None:
+        return None
+    text, delimiter = found
+    try:
+        names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return None
+    return [n.lstrip("\ufeff").strip().upper() for n in names]
+
+
+def _header_line(path: Path) -> tuple[str, str] | None:
+    """(the first line, its delimiter: ',' unless the line has none and has ';' or a tab)."""
     try:
         with path.open("rb") as fh:
             first = fh.readline(65536)
         text = first.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
-    try:
-        names = next(csv.reader(io.StringIO(text)))
-    except (csv.Error, StopIteration):
-        return None
-    return [n.lstrip("\ufeff").strip().upper() for n in names]
+    delimiter = ","
+    if "," not in text:
+        delimiter = next((d for d in (";", "\t", "|") if d in text), ",")
+    return text, delimiter
+
+
+DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "pipes"}
+MONTH_FIRST_EVIDENCE = 20  # distinct d/m/y dates with no day above 12: too many to be chance (p < 1e-8)
+SLASH_DATE = re.compile(r"^\s*([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}")
+
+
+def date_order(cells: dict[str, list[str | None]]) -> tuple[str, str]:
+    """A CSV file's date order from its own dates ('DMY' or 'MDY', and why), per column -> values. Raises
+    ValueError when the data contradict themselves or cannot tell (its message says so; no date is quoted)."""
+    day_first: tuple[str, int] | None = None    # (column, row) of a date whose first number is above 12
+    month_first: tuple[str, int] | None = None  # ... whose second number is above 12
+    distinct: set[str] = set()
+    for column, values in cells.items():
+        for row, v in enumerate(values, start=1):
+            m = SLASH_DATE.match(v) if v else None
+            if not m:
+                continue
+            distinct.add(v.strip())
+            a, b = int(m.group(1)), int(m.group(2))
+            if a > 12 and day_first is None:
+                day_first = (column, row)
+            if b > 12 and month_first is None:
+                month_first = (column, row)
+    if day_first and month_first:
+        raise ValueError(f"dates in both orders: {day_first[0]} row {day_first[1]} can only be DD/MM/YYYY and "
+                         f"{month_first[0]} row {month_first[1]} only MM/DD/YYYY; the file's date order cannot be "
+                         "told, so no date of it is read (send it again with DD/MM/YYYY dates)")
+    if month_first:
+        return "MDY", (f"its dates are month-first: {month_first[0]} row {month_first[1]} can only be MM/DD/YYYY "
+                       "and none is DD/MM/YYYY only; every date read as MM/DD/YYYY")
+    if day_first is None and len(distinct) >= MONTH_FIRST_EVIDENCE:
+        raise ValueError(f"none of its {len(distinct)} distinct DD/MM/YYYY-looking dates has a first number above "
+                         "12, so day-first and month-first order cannot be told apart; no date of it is read "
+                         "(send it again with DD/MM/YYYY or YYYY-MM-DD dates)")
+    return "DMY", ""
 
 
 def table_of(columns: list[str]) -> str | None:
@@ -495,6 +575,12 @@ def read_csv_part(ad: _Adaptation, path: Path) -> Part | None:
         ad.issue(None, "not an SSDA903 table: the header matches none of " + ", ".join(_recognition()),
                  file=path.name)
         return None
+    _, delimiter = _header_line(path) or ("", ",")
+    if delimiter != ",":
+        ad.issue(None, f"the file is delimited by {DELIMITER_NAMES[delimiter]}, not commas: a 903 CSV is "
+                       "comma-separated (the DfE specification); file not used (send it again comma-separated)",
+                 file=path.name, table=table)
+        return None
     try:
         raw = read_raw(path)
     except FileReadError as exc:
@@ -503,6 +589,14 @@ def read_csv_part(ad: _Adaptation, path: Path) -> Part | None:
     raw = raw.rename({c: c.upper() for c in raw.columns})
     spec = reading_spec(table)
     present = [c for c in spec.items if c in raw.columns]
+    try:
+        order, why = date_order({c: raw[c].to_list() for c in spec.dates if c in raw.columns})
+    except ValueError as exc:
+        ad.issue(None, f"{exc}; file not used", file=path.name, table=table)
+        return None
+    if order == "MDY":
+        ad.month_first.add(path.name)
+        ad.issue(None, why, "warning", file=path.name, table=table)
     rows: list[Row] = []
     for i, rec in enumerate(raw.select(present).iter_rows(), start=1):
         values = dict.fromkeys(spec.items)
@@ -523,6 +617,9 @@ class _Adaptation:
         self.rows: dict[str, list[Row]] = defaultdict(list)  # 903 table -> rows of every year
         self.years: dict[str, int] = {}  # file -> collection year
         self.continued = 0
+        self.month_first: set[str] = set()  # files whose dates are MM/DD/YYYY (see date_order)
+        # (file, table) -> [count, first row, columns]: coded values given in lower case, read upper-cased
+        self.lowered: dict[tuple[str, str], list] = {}
 
     # ---- issues -------------------------------------------------------------------------------------------
     def issue(self, r: Row | None, message: str, severity: str = "error", column: str | None = None,
@@ -537,6 +634,14 @@ class _Adaptation:
     # ---- reading ------------------------------------------------------------------------------------------
     def run(self, reader: Callable[[_Adaptation], list[Part]]) -> Adapted:
         parts = reader(self)
+        for (fname, table), (count, first, columns) in sorted(self.lowered.items()):
+            self.issue(None, f"{count} coded value(s) in lower case ({', '.join(sorted(columns))}; first at row "
+                             f"{first}) read as upper case, the form the code sets and the stitching use",
+                       "repair", file=fname, table=table)
+        for part in parts:
+            if part.table in NOT_USED:
+                self.issue(None, f"received, not used: {len(part.rows)} row(s) of {part.table} "
+                                 f"({NOT_USED[part.table]})", "warning", file=part.file, table=part.table)
         self._assign_years(parts)
         parts = self._one_form_per_year(parts)
         for part in parts:
@@ -572,9 +677,18 @@ class _Adaptation:
     def _cells(self, r: Row) -> bool:
         """Type the dates, flags and numbers of a row; False when the row cannot be used at all."""
         spec = reading_spec(r.table)
+        for c in _code_items(r.table):
+            # codes are compared upper case everywhere (stitching, code sets, KPIs): normalised before any logic
+            value = r.v.get(c)
+            if value is not None and value != value.upper():
+                r.v[c] = value.upper()
+                seen = self.lowered.setdefault((r.file, r.table), [0, r.row, set()])
+                seen[0] += 1
+                seen[2].add(c)
+        month_first = r.file in self.month_first
         for c in spec.dates:
             try:
-                r.d[c] = parse_date(r.v[c])
+                r.d[c] = parse_date(r.v[c], month_first)
             except ValueError:
                 r.d[c] = None
                 r.v[c] = None
@@ -606,8 +720,8 @@ class _Adaptation:
             if value is None or valid is None:
                 continue
             if value not in valid and value.upper() not in valid:
-                self.issue(r, f"code '{value}' is not in the {year_label(year)} {cset} code set; the value is used",
-                           "warning", column=column)
+                self.issue(r, f"code {quoted(value)} is not in the {year_label(year)} {cset} code set; the value is "
+                              "used", "warning", column=column)
 
     def _header_for_year(self, part: Part, spec: TableSpec, year: int) -> None:
         """A CSV header against the items of its collection year's table."""
@@ -629,15 +743,16 @@ class _Adaptation:
         children: dict[int, set[str]] = defaultdict(set)
         undated = []
         for fname, fparts in by_file.items():
-            dates = [r.d[c] for p in fparts for r in p.rows for c in reading_spec(p.table).events if r.d.get(c)]
             named = _name_year(fname)
             label = fparts[0].table if len(fparts) == 1 else "Header"
-            if dates:
-                year = collection_year(max(dates))
+            evidence = _evidence_year(fparts, named)
+            if evidence is not None:
+                year, basis = evidence
                 self.years[fname] = year
                 if named is not None and named != year:
-                    self.issue(None, f"the file name says {year_label(named)} but its latest date is in "
-                                     f"{year_label(year)}; the dates are used", "warning", file=fname, table=label)
+                    self.issue(None, f"the file name says {year_label(named)} but {basis} is in {year_label(year)}; "
+                                     f"{year_label(year)} is used", "warning", file=fname, table=label)
+                self._outside_year(fparts, year, basis)
                 for p in fparts:
                     if p.table == "Episodes" or (p.table == "Header" and len(fparts) > 1):
                         children[year].update(r.child for r in p.rows)
@@ -665,6 +780,23 @@ class _Adaptation:
                 self.years[fname] = score[0][1]
             if any(p.table == "Header" for p in fparts):
                 children[self.years[fname]].update(r.child for p in fparts if p.table == "Header" for r in p.rows)
+
+    def _outside_year(self, fparts: list[Part], year: int, basis: str) -> None:
+        """Dates a file holds beyond its collection year: reported (one warning per table and item, with the
+        count and first row), the year kept. Nothing may be dated after its 31 March; an episode that ended, or
+        a review held, before its 1 April is not in it (an episode, a missing spell or an adoption decision may
+        have begun earlier)."""
+        start, end = year_end(year - 1) + timedelta(days=1), year_end(year)
+        for p in fparts:
+            spec = reading_spec(p.table)
+            for c in spec.events:
+                late = [r for r in p.rows if r.d.get(c) and r.d[c] > end]
+                early = [r for r in p.rows if r.d.get(c) and r.d[c] < start and (p.table, c) in HELD_IN_YEAR]
+                for found, side in ((late, f"after 31 March {year}"), (early, f"before 1 April {year - 1}")):
+                    if found:
+                        self.issue(found[0], f"{len(found)} {c} date(s) fall {side}, outside {year_label(year)} "
+                                             f"(the collection year {basis} gives; first at row {found[0].row}): the "
+                                             "year is kept, the dates are used as recorded", "warning", column=c)
 
     def _one_form_per_year(self, parts: list[Part]) -> list[Part]:
         """A year delivered as CSV and as XML: the CSV set is used, the XML file of that year is not."""
@@ -1018,6 +1150,39 @@ class _Adaptation:
         for cla_id, s in items.items():
             p = owner[cla_id]
             tables["ssd_permanence"].append(_src(source[cla_id], perm_person_id=p.child, perm_cla_id=cla_id, **s))
+
+
+def _evidence_year(fparts: list[Part], named: int | None) -> tuple[int, str] | None:
+    """A file's collection year from its own evidence, and what gave it; None when it has no dated rows.
+
+    Episodes: every episode of a year's return began by its 31 March, so the year of the latest start (DECOM)
+    is the earliest it can be; its end dates (DEC) span the years it may be. Within that span the year in the
+    file name wins; without one, a later year only when most of the end dates fall in it (a return in which
+    no episode began), so one episode ending on 1 April, or a review mistyped into 2028, does not move a year's
+    return. Other dated tables (Reviews, Missing, ...): the file-name year, else the year most of their dates
+    fall in (on a tie, the earlier)."""
+    episodes = [r for p in fparts if p.table == "Episodes" for r in p.rows if r.d.get("DECOM")]
+    if episodes:
+        low = collection_year(max(r.d["DECOM"] for r in episodes))
+        ends = [collection_year(r.d["DEC"]) for r in episodes if r.d.get("DEC")]
+        high = max([low, *ends])
+        if named is not None and low <= named <= high:
+            return named, "its file name"
+        later = [y for y in ends if y > low]
+        if later and 2 * len(later) > len(ends):
+            return max(sorted(set(later)), key=later.count), "most of its episode end dates (DEC)"
+        return low, "its latest episode start (DECOM)"
+    counts: dict[int, int] = defaultdict(int)
+    for p in fparts:
+        for r in p.rows:
+            for c in reading_spec(p.table).events:
+                if r.d.get(c):
+                    counts[collection_year(r.d[c])] += 1
+    if not counts:
+        return None
+    if named is not None and named in counts:
+        return named, "its file name"
+    return max(sorted(counts), key=lambda y: counts[y]), "most of its dates"
 
 
 def _name_year(name: str) -> int | None:

@@ -41,9 +41,11 @@ from pipelines.lib.returns.ssda903 import (
     _Adaptation,
     _recognition,
     adapt_903,
+    date_order,
     latest_schema,
     reading_spec,
 )
+from pipelines.lib.returns.xml_schema import XmlRefused, iterparse, starts_like_xml
 
 FORMAT = "SSDA903 XML"
 ROOTS = ("EXPSSDA903", "SSDA903")
@@ -75,11 +77,11 @@ def is_903_xml(path: Path) -> bool:
     Reads no further than the first child."""
     try:
         with open(path, "rb") as fh:
-            if not fh.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            if not starts_like_xml(fh.read(2048)):
                 return False
             fh.seek(0)
             depth, child_depth = 0, None
-            for n, (event, el) in enumerate(ET.iterparse(fh, events=("start", "end"))):
+            for n, (event, el) in enumerate(iterparse(fh, events=("start", "end"))):
                 name = _local(el.tag).upper()
                 if event == "end":
                     if child_depth is not None and depth == child_depth:
@@ -95,7 +97,7 @@ def is_903_xml(path: Path) -> bool:
                     return True
                 if n > 20000:
                     return False
-    except (OSError, ET.ParseError):
+    except (OSError, ET.ParseError, XmlRefused):
         return False
     return False
 
@@ -124,7 +126,7 @@ class _Reader:
         stack: list[tuple[ET.Element, str, dict[str, int], bool]] = []  # element, path, tag counts, is a child
         try:
             with open(self.path, "rb") as fh:
-                for event, el in ET.iterparse(fh, events=("start", "end")):
+                for event, el in iterparse(fh, events=("start", "end")):
                     if event == "start":
                         name = _local(el.tag)
                         inside = any(s[3] for s in stack)
@@ -151,6 +153,9 @@ class _Reader:
                                 "children read before it are kept, the rest of the file could not be read (ask for "
                                 "it to be sent again)", file=self.file, table="CHILD",
                           location=f"line {line}, column {col}")
+        except XmlRefused as exc:
+            self.ad.issue(None, f"{exc}: the {self.children} children read before it are kept, the rest of the file "
+                                "is not read", file=self.file, table="CHILD")
         for name, (count, first) in sorted(self.unknown.items()):
             self.ad.issue(None, f"<{name}> is not an SSDA903 item; ignored ({count} occurrence"
                                 f"{'s' if count != 1 else ''}, first at {first})", "warning", file=self.file,
@@ -226,5 +231,32 @@ class _Reader:
 
 
 def read_xml_parts(ad: _Adaptation, path: Path) -> list[Part]:
-    """One 903 XML file as rows of each of its tables."""
+    """One 903 XML file as rows of each of its tables, once its date order is known (see ``date_order``)."""
+    try:
+        order, why = date_order(_date_texts(path))
+    except (XmlRefused, ValueError) as exc:  # beyond the bounds, or dates in no tellable order: nothing is read
+        ad.issue(None, f"{exc}; file not used", file=path.name, table="CHILD")
+        return []
+    except (OSError, ET.ParseError):
+        order, why = "DMY", ""  # the reader says where the file breaks off, keeping what comes before
+    if order == "MDY":
+        ad.month_first.add(path.name)
+        ad.issue(None, why, "warning", file=path.name, table="CHILD")
     return _Reader(ad, path).read()
+
+
+def _date_texts(path: Path) -> dict[str, list[str | None]]:
+    """The text of every date item of the file, by item (a first streaming pass, before any date is read)."""
+    renames, _, _, _ = _mapping()
+    dates = {c for t in _recognition() for c in reading_spec(t).dates}
+    out: dict[str, list[str | None]] = defaultdict(list)
+    with open(path, "rb") as fh:
+        for _, el in iterparse(fh, events=("end",)):
+            if len(el) == 0:
+                up = _local(el.tag).upper()
+                item = renames.get(up, up)
+                if item in dates:
+                    out[item].append(el.text)
+            else:
+                el.clear()
+    return out

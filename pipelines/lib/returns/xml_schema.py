@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import pyexpat
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -221,7 +222,7 @@ def code_issue(schema: XmlSchema, file: str, group: Group, spec: Element, code: 
     name = name or spec.name
     return AdapterIssue(
         file=file, table=group.name, column=name, row=row, location=where, severity="warning",
-        message=f"<{name}> code '{code}' is not in the {schema.label} code set {spec.code_set}; "
+        message=f"<{name}> code {quoted(code)} is not in the {schema.label} code set {spec.code_set}; "
                 "the value is passed on")
 
 
@@ -259,13 +260,166 @@ def not_well_formed(file: str, exc: ET.ParseError, kept: str) -> AdapterIssue:
         message=f"the XML is not well formed at line {line}, column {col}: {kept}")
 
 
+# ---- bounds on what an XML file may make us hold (issue 12) -----------------------------------------------
+# A return nests about 8 levels deep and its longest value is a few hundred characters: these bounds are far
+# above any real file and far below what exhausts memory (80,000 levels once took 6.3 GB; a 200 MB value was
+# echoed into every log).
+MAX_DEPTH = 64
+MAX_TEXT = 1 << 16          # characters in one value (or comment): 64 Ki, ~100 times the longest real one
+MAX_PROLOG = 1 << 20        # bytes before the root element (declaration, comments)
+CHUNK = 1 << 16
+QUOTE_LIMIT = 40            # characters of a value a message quotes
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value as a message quotes it: at most ``limit`` characters, a longer one cut with its length said."""
+    text = str(value)
+    if len(text) <= limit:
+        return f"'{text}'"
+    return f"'{text[:limit]}...' ({len(text):,} characters)"
+
+
+class XmlRefused(ValueError):
+    """An XML file refused before or while it is read (a DTD or entities, nesting or a value beyond the
+    bounds): the message says what, where, and that it is refused by design."""
+
+
+class _Root(Exception):
+    pass
+
+
+def check_prolog(f: IO[bytes]) -> str:
+    """The root element's name; raises XmlRefused when the file declares a DTD or entities (refused by design:
+    never expanded, never fetched), or has no root element in its first MAX_PROLOG bytes. ``f`` is rewound."""
+    parser = pyexpat.ParserCreate()
+    root: list[str] = []
+
+    def doctype(name: str, *_args: object) -> None:
+        raise XmlRefused(f"the file carries a DTD (<!DOCTYPE {name[:QUOTE_LIMIT]}>): XML with a DTD or entity "
+                         "declarations is refused by design (they are never expanded or fetched); send the return "
+                         "without it")
+
+    def entity(name: str, *_args: object) -> None:
+        raise XmlRefused(f"the file declares an entity ({name[:QUOTE_LIMIT]}): XML with a DTD or entity "
+                         "declarations is refused by design (they are never expanded or fetched)")
+
+    def start(name: str, _attrs: object) -> None:
+        root.append(name)
+        raise _Root
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.StartElementHandler = start
+    read = 0
+    try:
+        while read < MAX_PROLOG:
+            chunk = f.read(CHUNK)
+            read += len(chunk)
+            parser.Parse(chunk, not chunk)
+            if not chunk:
+                break
+    except _Root:
+        pass
+    except pyexpat.ExpatError as exc:
+        raise ET.ParseError(f"{exc}") from exc  # not well formed: the caller's usual message
+    finally:
+        f.seek(0)
+    if not root:
+        raise XmlRefused(f"no root element in the first {MAX_PROLOG // 1024:,} KB of the file; refused")
+    return root[0]
+
+
+def iterparse(f: IO[bytes], events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, ET.Element]]:
+    """``ET.iterparse`` within bounds: a DTD or entity declaration, nesting deeper than MAX_DEPTH or a value
+    longer than MAX_TEXT characters raises XmlRefused naming the element's path, before it is held. Events
+    are read as the file is fed (CHUNK bytes at a time), so a refusal costs at most a chunk more memory."""
+    check_prolog(f)
+    pull = ET.XMLPullParser(events=("start", "end"))
+    shown: list[str] = []   # the tags of the first levels of the current path, for the messages
+    depth = fed = since_event = 0
+    want_start, want_end = "start" in events, "end" in events
+
+    def where() -> str:
+        return "/" + "/".join(local_name(t) for t in shown) + ("/..." if depth > len(shown) else "")
+
+    # one flat loop (no nested generator): it runs for every element of a national-size census
+    done = False
+    while not done:
+        chunk = f.read(CHUNK)
+        if chunk:
+            fed += len(chunk)
+            pull.feed(chunk)
+        else:
+            pull.close()
+            done = True
+        seen = 0
+        for event, el in pull.read_events():
+            seen += 1
+            if event == "start":
+                depth += 1
+                if depth <= 12:
+                    shown.append(el.tag)
+                elif depth > MAX_DEPTH:
+                    raise XmlRefused(f"elements nested more than {MAX_DEPTH} levels deep at {where()} (within the "
+                                     f"first {fed:,} bytes); refused (a return nests about 8 levels)")
+                if want_start:
+                    yield event, el
+            else:
+                text = el.text
+                if text is not None and len(text) > MAX_TEXT:
+                    raise XmlRefused(f"a value of {len(text):,} characters at {where()}; refused (at most "
+                                     f"{MAX_TEXT:,})")
+                if depth <= 12:
+                    shown.pop()
+                depth -= 1
+                if want_end:
+                    yield event, el
+        since_event = 0 if seen else since_event + len(chunk)
+        if since_event > MAX_TEXT:  # a value (or comment) still growing: refused before it is held whole
+            raise XmlRefused(f"a value longer than {MAX_TEXT:,} characters at {where()} (within the first {fed:,} "
+                             "bytes); refused")
+
+
+REFUSAL_EVENTS = 50_000  # recognition reads a file's opening only: so does the search for why it failed
+
+
+def refusal(path: Path) -> str | None:
+    """Why an XML file breaks the bounds (a DTD, nesting, a huge value) within its opening, or None. Used only
+    to say what is wrong with a file no adapter recognised."""
+    try:
+        with open(path, "rb") as f:
+            for n, _ in enumerate(iterparse(f, ("end",))):
+                if n > REFUSAL_EVENTS:
+                    break
+    except XmlRefused as exc:
+        return str(exc)
+    except (ET.ParseError, OSError):
+        return None
+    return None
+
+
+def refused_issue(file: str, exc: XmlRefused, table: str, kept: str) -> AdapterIssue:
+    """The error for a file refused by the bounds; ``kept`` says what was kept of it."""
+    return AdapterIssue(file=file, table=table, column=None, row=None, message=f"{exc}: {kept}")
+
+
+def starts_like_xml(head: bytes) -> bool:
+    """The first bytes open an XML document: '<' after white space, in UTF-8 (a BOM allowed) or UTF-16."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        enc = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
+        return head[2:].decode(enc, errors="ignore").lstrip().startswith("<")
+    if head.startswith((b"<\x00", b"\x00<")):  # UTF-16 without a BOM: the declaration says so
+        return True
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
 def message_events(f: IO[bytes], limit: int = 20000) -> Iterator[tuple[str, int, str, ET.Element]]:
     """(event, depth, name, element) of the start and end events of an XML file whose root is ``Message``
     (depth 1 = the root; an end event has its element's depth; names without namespace), for recognising a
     return by its opening: nothing when the root is another element, and no more after the first end event
     past ``limit`` events. A ``ParseError`` is the caller's."""
     depth = 0
-    for n, (event, el) in enumerate(ET.iterparse(f, events=("start", "end"))):
+    for n, (event, el) in enumerate(iterparse(f, events=("start", "end"))):
         name = local_name(el.tag)
         if event == "start":
             depth += 1
@@ -283,11 +437,11 @@ def recognise_xml(path: Path, shape: Callable[[IO[bytes]], bool]) -> bool:
     """True when the file starts like XML (after a BOM and white space) and ``shape`` accepts it."""
     try:
         with open(path, "rb") as f:
-            if not f.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            if not starts_like_xml(f.read(2048)):
                 return False
             f.seek(0)
             return shape(f)
-    except OSError:
+    except (OSError, XmlRefused):
         return False
 
 

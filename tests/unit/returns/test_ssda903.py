@@ -81,14 +81,40 @@ def test_social_worker_episodes_before_2023_24_are_noted(tmp_path):
 def test_collection_year_rules(tmp_path):
     assert (collection_year(dt.date(2019, 3, 31)), collection_year(dt.date(2019, 4, 1))) == (2019, 2020)
     out = adapt(tmp_path, {
-        # dated: the latest DEC (2019-10-10) is in 2019/20, whatever the name says
-        "episodes_2018-19.csv": EP_HEAD + "A,01/01/2019,S,C2,N1,U4,PR1,10/10/2019,E13,,,,\n",
+        # dated: the latest episode start (DECOM 2019-06-01) is in 2019/20, whatever the name says
+        "episodes_2018-19.csv": EP_HEAD + "A,01/01/2019,S,C2,N1,U4,PR1,01/06/2019,X1,,,,\n"
+                                          "A,01/06/2019,L,C2,N1,U4,PR1,10/10/2019,E13,,,,\n",
         # undated: the year in the name
         "header 2019_20.csv": HEADER_HEAD + "A,1,01/01/2010,WBRI,,,\n",
     })
     assert ("episodes_2018-19.csv", "Episodes", None, None,
-            "the file name says 2018/19 but its latest date is in 2019/20; the dates are used") in issues(out)
+            "the file name says 2018/19 but its latest episode start (DECOM) is in 2019/20; 2019/20 is used"
+            ) in issues(out)
     assert rows(out.tables["ssd_person"], "pers_person_id", "pers_sex", "pers_dob") == [("A", "M", "2010-01-01")]
+
+
+def test_collection_year_is_not_moved_by_a_stray_end_or_review_date(tmp_path):
+    # issue 12: the year was the latest date of any table, so an episode ending on 1 April (or one review
+    # mistyped into 2028) moved a year's return into the next year. The episodes' starts decide; the stray
+    # dates are reported as outside the year, by row, and used as recorded.
+    out = adapt(tmp_path, {
+        "e.csv": EP_HEAD + "A,01/05/2017,S,C2,N1,U4,PR1,,,,,,\nB,01/06/2017,S,C2,N1,U4,PR1,01/04/2018,E13,,,,\n"
+                           "C,01/07/2017,S,C2,N1,U4,PR1,01/02/2018,E13,,,,\nD,01/08/2017,S,C2,N1,U4,PR1,01/03/2018,E13,,,,\n",
+        "h.csv": HEADER_HEAD + "A,1,01/01/2010,WBRI,,,\nB,2,01/01/2011,WBRI,,,\nC,1,01/01/2010,WBRI,,,\n"
+                               "D,1,01/01/2010,WBRI,,,\n",
+        "r.csv": "CHILD,DOB,REVIEW,REVIEW_CODE\nA,01/01/2010,20/06/2017,PN1\nA,01/01/2010,01/09/2017,PN1\n"
+                 "A,01/01/2010,01/12/2028,PN1\n",
+    })
+    assert ("e.csv", "Episodes", "DEC", 2, "1 DEC date(s) fall after 31 March 2018, outside 2017/18 (the collection "
+            "year its latest episode start (DECOM) gives; first at row 2): the year is kept, the dates are used as "
+            "recorded") in issues(out, "warning")
+    assert ("r.csv", "Reviews", "REVIEW", 3, "1 REVIEW date(s) fall after 31 March 2018, outside 2017/18 (the "
+            "collection year most of its dates gives; first at row 3): the year is kept, the dates are used as "
+            "recorded") in issues(out, "warning")
+    # the Header is dated by the children it shares with the Episodes: 2017/18, so SEX 1/2 is valid
+    assert not [i for i in issues(out, "warning") if i[2] == "SEX"]
+    assert sorted(rows(out.tables["ssd_person"], "pers_person_id", "pers_sex")) == [("A", "M"), ("B", "F"),
+                                                                                     ("C", "M"), ("D", "M")]
 
 
 def test_undated_table_takes_the_year_whose_children_it_shares(tmp_path):
