@@ -20,7 +20,7 @@ from pipelines.lib import db
 from pipelines.lib.archive import Drop
 from pipelines.lib.contract import Table, contract, ident
 from pipelines.lib.parsing import reject_reason, typed_expr
-from pipelines.lib.pseudonymise import pseudonym
+from pipelines.lib.pseudonymise import PseudonymKeyError, fingerprint, pseudonym
 from pipelines.lib.reference import install_reference, postcode_frame
 
 CELL_COLUMNS = ("column_name", "source_row", "value", "reason")
@@ -278,6 +278,24 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     install_reference(con)
 
 
+def ensure_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """The warehouse keeps the fingerprint of the key its pseudonyms were made with; a different key is refused
+    before anything is staged (its pseudonyms would not link to any earlier drop's)."""
+    db.run(con, "CREATE TABLE IF NOT EXISTS staged.key_fingerprint (fingerprint VARCHAR NOT NULL, "
+                "recorded_at TIMESTAMP)")
+    stored = db.scalar(con, "SELECT fingerprint FROM staged.key_fingerprint LIMIT 1")
+    given = fingerprint(key)
+    if stored is None:
+        db.run(con, "INSERT INTO staged.key_fingerprint VALUES ($f, current_timestamp)", {"f": given})
+    elif stored != given:
+        raise PseudonymKeyError(
+            f"the pseudonymisation key given (fingerprint {given}) is not the key this warehouse was staged with "
+            f"(fingerprint {stored}): its pseudonyms would not link to the earlier drops' children, so nothing was "
+            "staged. Point SCORECARD_KEY_FILE at the warehouse's key; or, to change key on purpose, move the "
+            "warehouse (warehouse.duckdb in the state folder) aside: the next run restages every archived drop "
+            "under the new key.")
+
+
 def staged_drop_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in db.rows(con, "SELECT drop_id FROM staged.drops")}
 
@@ -436,6 +454,7 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
     header is exactly the local_feeds columns are staged together as local_feeds.
     """
     ensure_schema(con)
+    ensure_key(con, key)
     if drop.drop_id in staged_drop_ids(con):
         return StageSummary(drop.drop_id, "already staged")
     found = _find_files(drop)

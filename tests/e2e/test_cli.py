@@ -19,8 +19,11 @@ REQUIRED = ["kpi_id", "period_end", "basis", "area", "numerator", "denominator",
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict:
     state = tmp_path_factory.mktemp("cli-state")
-    return dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(state / "key"),
-                DAGSTER_HOME=str(state / "dagster_home"))
+    env = dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(state / "key"),
+               DAGSTER_HOME=str(state / "dagster_home"))
+    made = scorecard(env, "key", "create")  # an explicit step, as on a fresh machine
+    assert made.returncode == 0, made.stderr
+    return env
 
 
 def scorecard(env: dict, *args: str) -> subprocess.CompletedProcess:
