@@ -64,8 +64,7 @@ _LINE_BREAKS = {"\u2028", "\u2029"}
 def shown(name: str) -> str:
     """A file or folder name safe to print: as it is when plain, else quoted with control characters escaped
     (so a newline in a name can never forge a line of output, and trailing whitespace is visible)."""
-    plain = name == name.strip() and not any(_odd_char(c) for c in name)
-    return name if plain else repr(name)
+    return name if odd_name(name) is None else repr(name)
 
 
 def _odd_char(c: str) -> bool:
@@ -130,8 +129,7 @@ def drop_entries(folder: Path) -> list[Entry]:
                 out.append(Entry(name, "refused", f"{kind}: links and special files are never read; deliver "
                                                   "the file itself", kind))
             elif name.startswith("."):
-                out.append(Entry(name, "not used", "a hidden file (its name starts with '.'); kept out of the "
-                                                   "archive"))
+                out.append(Entry(name, "not used", "a hidden file (its name starts with '.')"))
             elif (why := odd_name(name)) is not None:
                 out.append(Entry(name, "refused", why))
             else:

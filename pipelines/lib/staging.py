@@ -7,6 +7,7 @@ for figures "as now known". A drop is staged in one transaction: it lands whole 
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -56,10 +57,15 @@ class StageSummary:
     status: str
     tables: list[TableSummary] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)  # every entry of the drop: {file, status, tables, reason}
 
 
 class FileReadError(ValueError):
     pass
+
+
+FILES_SCHEMA = {"drop_id": pl.String(), "file": pl.String(), "status": pl.String(), "tables": pl.String(),
+                "reason": pl.String()}
 
 
 DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
@@ -272,6 +278,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                          ("return_issues", ISSUE_SCHEMA)):
         if name not in existing:
             con.from_arrow(pl.DataFrame(schema=schema).to_arrow()).create("staged." + name)
+    if "drop_files" not in existing:
+        con.from_arrow(pl.DataFrame(schema=FILES_SCHEMA).to_arrow()).create("staged.drop_files")
     if "drops" not in existing:
         db.run(con, "CREATE TABLE staged.drops (drop_id VARCHAR PRIMARY KEY, extract_date DATE, la_code VARCHAR,"
                     " revision INTEGER, manifest_json VARCHAR)")
@@ -459,7 +467,8 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         return StageSummary(drop.drop_id, "already staged")
     found = _find_files(drop)
     files = found.tables
-    summary = StageSummary(drop.drop_id, "staged", messages=found.messages)
+    summary = StageSummary(drop.drop_id, "staged", messages=_kept_out_messages(drop) + found.messages)
+    used: dict[str, list[str]] = {}  # file -> the tables staged from it
     returns = _adapt_returns(drop, found, key) if found.returns else _Returns()
     summary.messages.extend(returns.messages)
     prepared = []
@@ -527,6 +536,8 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                 summary.tables.append(TableSummary(table.name, carried_from))
                 continue
             prepared.append((table, staged, cells, quarantine))
+            for name in dict.fromkeys(carried["source_file"].drop_nulls().to_list()):
+                used.setdefault(name, []).append(table.name)
             summary.tables.append(TableSummary(table.name, carried_from, carried.height, staged.height,
                                                quarantine.height, cells.height))
             continue
@@ -544,11 +555,15 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
             summary.tables.append(TableSummary(table.name, path.name))
             continue
         summary.messages.extend(notes)
+        used.setdefault(path.name, []).append(table.name)
         prepared.append((table, staged, cells, quarantine))
         summary.tables.append(TableSummary(table.name, path.name, raw.height, staged.height, quarantine.height,
                                            cells.height))
+    summary.files = _files_received(drop, used, file_rejections, summary.messages)
     db.run(con, "BEGIN TRANSACTION")
     try:
+        con.from_arrow(pl.DataFrame([{"drop_id": drop.drop_id, **f} for f in summary.files], schema=FILES_SCHEMA)
+                       .to_arrow()).insert_into("staged.drop_files")
         for table, staged, cells, quarantine in prepared:
             con.from_arrow(staged.to_arrow()).insert_into("staged." + table.name)
             if cells.height:
@@ -571,6 +586,62 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         db.run(con, "ROLLBACK")
         raise
     return summary
+
+
+def _kept_out(drop: Drop) -> list[tuple[dict, str]]:
+    """Each entry the archive kept out, with why; a refused name that is a contract table's name plus
+    whitespace says which table is not staged from it (never silently taken for another)."""
+    names = contract()
+    out = []
+    for e in drop.not_archived:
+        shown = e["name"]  # printable: quoted with escapes when odd (archive.shown)
+        name = ast.literal_eval(shown) if shown[:1] in "'\"" else shown
+        stem = name.rsplit(".", 1)[0].strip().lower()
+        looks = f"; table {stem} is not staged from it" if e["status"] == "refused" and stem in names else ""
+        out.append((e, f"{e['status']}: {e['reason']}{looks}; not archived"))
+    return out
+
+
+def _kept_out_messages(drop: Drop) -> list[str]:
+    return [f"{e['name']}: {why}" for e, why in _kept_out(drop)]
+
+
+def _named(message: str) -> list[str]:
+    """The file names a message starts with ('a.csv: ...' or 'a.xml, b.xml: ...')."""
+    head = message.split(": ", 1)[0] if ": " in message else ""
+    return head.split(", ")
+
+
+def _files_received(drop: Drop, used: dict[str, list[str]], file_rejections: list[dict],
+                    messages: list[str]) -> list[dict]:
+    """Every entry of the drop, each used, not used or refused, and why: the run's account of what it received."""
+    refused = {}
+    for r in file_rejections:
+        if r["column_name"] is None and r["source_row"] is None:
+            for name in str(r["source_file"]).split(", "):
+                refused.setdefault(name, r["reason"])
+    out = []
+    for f in drop.files:
+        name = f["name"]
+        said = "; ".join(m.split(": ", 1)[1] for m in messages if name in _named(m))
+        if name in used:
+            out.append({"file": name, "status": "used", "tables": ", ".join(used[name]), "reason": said})
+        elif name in refused:
+            out.append({"file": name, "status": "refused", "tables": "",
+                        "reason": refused[name].split(": ", 1)[1] if ": " in refused[name] else refused[name]})
+        else:
+            out.append({"file": name, "status": "not used", "tables": "",
+                        "reason": said or "no table was staged from it"})
+    for e, why in _kept_out(drop):
+        out.append({"file": e["name"], "status": e["status"], "tables": "",
+                    "reason": why.split(": ", 1)[1]})
+    return sorted(out, key=lambda f: f["file"])
+
+
+def drop_files_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The current drop's files received: every entry, used / not used / refused, the tables it fed, why."""
+    return con.sql("SELECT f.drop_id, file, status, tables, reason FROM staged.drop_files f "
+                   "JOIN staged.current_drop c USING (drop_id) ORDER BY file").pl()
 
 
 def _has_rows(path: Path) -> bool:
