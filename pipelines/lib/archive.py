@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-DROP_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})$")
-ARCHIVED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:r(\d+))?$")
+DROP_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})\Z")  # \Z: `$` would accept a trailing newline
+ARCHIVED_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})(?:r(\d+))?\Z")
 MANIFEST = "manifest.json"
 DATA_SUFFIXES = (".csv", ".parquet", ".xml", ".xlsx", ".xlsm")
 

@@ -308,3 +308,11 @@ def test_a_drop_folder_name_ending_in_a_newline_is_not_a_drop(tmp_path):
     with pytest.raises(DropError, match="YYYY-MM-DD") as refused:
         archive_drop(src, tmp_path / "archive")
     assert "\n" not in str(refused.value)
+
+
+def test_drop_name_patterns_refuse_a_trailing_newline_however_they_are_applied():
+    # the sensor uses .match: with `$` a folder '2024-03-31\n' was a drop (and crashed date.fromisoformat)
+    from pipelines.lib.archive import ARCHIVED_NAME, DROP_NAME
+
+    assert DROP_NAME.match("2024-03-31") and ARCHIVED_NAME.match("2024-03-31r2")
+    assert not DROP_NAME.match("2024-03-31\n") and not ARCHIVED_NAME.match("2024-03-31r2\n")
