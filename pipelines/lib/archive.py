@@ -146,7 +146,10 @@ def drop_files(folder: Path) -> list[Path]:
 
 def _open_file(folder_fd: int, name: str) -> int:
     """A drop's file, refusing a link or special file that replaced it after it was listed."""
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
+    except OSError as exc:  # ELOOP: replaced by a link since it was listed
+        raise DropError(f"{shown(name)}: cannot be read as a regular file ({exc.strerror}); refused") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise DropError(f"{shown(name)}: no longer a regular file; refused")
@@ -158,9 +161,10 @@ def _read_file(folder_fd: int, name: str, copy_to: Path | None = None) -> dict:
     into a file only its owner may read."""
     h, size = hashlib.sha256(), 0
     src = os.fdopen(_open_file(folder_fd, name), "rb")
-    dst = (os.fdopen(os.open(copy_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb")
-           if copy_to is not None else None)
+    dst = None
     try:
+        if copy_to is not None:
+            dst = os.fdopen(os.open(copy_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb")
         for chunk in iter(lambda: src.read(1 << 20), b""):
             h.update(chunk)
             size += len(chunk)
