@@ -559,7 +559,8 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         prepared.append((table, staged, cells, quarantine))
         summary.tables.append(TableSummary(table.name, path.name, raw.height, staged.height, quarantine.height,
                                            cells.height))
-    summary.files = _files_received(drop, used, file_rejections, summary.messages)
+    returns_of = {path.name: fmt for fmt, (_, paths) in found.returns.items() for path in paths}
+    summary.files = _files_received(drop, used, file_rejections, summary.messages, returns_of)
     db.run(con, "BEGIN TRANSACTION")
     try:
         con.from_arrow(pl.DataFrame([{"drop_id": drop.drop_id, **f} for f in summary.files], schema=FILES_SCHEMA)
@@ -613,7 +614,7 @@ def _named(message: str) -> list[str]:
 
 
 def _files_received(drop: Drop, used: dict[str, list[str]], file_rejections: list[dict],
-                    messages: list[str]) -> list[dict]:
+                    messages: list[str], returns_of: dict[str, str]) -> list[dict]:
     """Every entry of the drop, each used, not used or refused, and why: the run's account of what it received."""
     refused = {}
     for r in file_rejections:
@@ -629,6 +630,11 @@ def _files_received(drop: Drop, used: dict[str, list[str]], file_rejections: lis
         elif name in refused:
             out.append({"file": name, "status": "refused", "tables": "",
                         "reason": refused[name].split(": ", 1)[1] if ": " in refused[name] else refused[name]})
+        elif name in returns_of and "not adapted" not in said:
+            why = (f"read as {returns_of[name]}, but none of its rows were staged: each table it fills was staged "
+                   "from another file of this drop (see the messages)")
+            out.append({"file": name, "status": "not used", "tables": "",
+                        "reason": "; ".join(filter(None, [why, said]))})
         else:
             out.append({"file": name, "status": "not used", "tables": "",
                         "reason": said or "no table was staged from it"})
