@@ -24,8 +24,8 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
         context.log.info(f"landing folder: {line}")
     for o in outcomes:
         context.log.info(f"drop {o.drop.drop_id}: {o.status} ({len(o.drop.files)} files)")
-        for e in o.drop.not_archived:  # names already made printable by the archive
-            context.log.warning(f"drop {o.drop.drop_id}: {e['name']}: {e['status']}: {e['reason']}")
+        for e in o.drop.not_archived if o.status != "already archived" else ():  # names made printable
+            context.log.warning(f"drop {o.drop.drop_id}: {e['name']}: {e['status']}: {e['reason']}; not archived")
     return dg.MaterializeResult(metadata={
         "drops": dg.MetadataValue.md("\n".join(f"- {o.drop.drop_id}: {o.status}" for o in outcomes) or "none"),
         "archived": len(archived_drops(warehouse.archive)),
