@@ -22,13 +22,16 @@ $(STAMP): pyproject.toml
 
 # The demo keeps its own state (archive, warehouse, Dagster home) in $(DEMO)/state and starts afresh each time,
 # so it never mixes synthetic drops with an authority's own archive and always works after a generator change.
+# It creates its own throwaway pseudonymisation key there too (an authority creates and keeps its own once:
+# `scorecard key create`).
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/scorecard generate --out $(DEMO)/landing
-	SCORECARD_STATE=$(DEMO)/state $(BIN)/scorecard run --extracts $(DEMO)/landing --period $(PERIOD) --out $(DEMO)/out
+	SCORECARD_KEY_FILE=$(DEMO)/pseudonymisation.key $(BIN)/scorecard key create
+	SCORECARD_KEY_FILE=$(DEMO)/pseudonymisation.key SCORECARD_STATE=$(DEMO)/state $(BIN)/scorecard run --extracts $(DEMO)/landing --period $(PERIOD) --out $(DEMO)/out
 
 demo-ui: $(STAMP)
-	SCORECARD_STATE=$(DEMO)/state $(BIN)/scorecard ui
+	SCORECARD_KEY_FILE=$(DEMO)/pseudonymisation.key SCORECARD_STATE=$(DEMO)/state $(BIN)/scorecard ui
 
 # The pack's browser test needs Debian's chromium; installed here when running as root (as CI does).
 browser:

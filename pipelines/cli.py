@@ -5,6 +5,7 @@
   scorecard run      --extracts DIR --period YYYY-MM --out DIR [--allow-revision] [--clinic]
   scorecard backfill --extracts DIR --from YYYY-MM --to YYYY-MM --out DIR [--allow-revision] [--clinic]
   scorecard ui       [--port 3000]
+  scorecard key      create | show   [--file PATH]   (the pseudonymisation key: SCORECARD_KEY_FILE or ~/.config)
 
 `run` and `backfill` materialise the Dagster assets in-process (no daemon), recorded in the project's
 Dagster instance (state/dagster_home), and end by printing what they wrote.
@@ -198,6 +199,36 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_key(args: argparse.Namespace) -> int:
+    """Create the pseudonymisation key (an explicit step: never done silently by a run), or show which key is
+    in use by its fingerprint (which does not reveal the key)."""
+    from pipelines.lib.pseudonymise import KEY_KEEPING, PseudonymKeyError, create_key, fingerprint, load_key
+
+    path = Path(args.file).expanduser() if args.file else None
+    try:
+        if args.action == "create":
+            path = create_key(path)
+            print(f"created a new pseudonymisation key at {path} (fingerprint {fingerprint(load_key(path))}); "
+                  f"{KEY_KEEPING}")
+        else:
+            key = load_key(path)
+            from pipelines.lib.pseudonymise import key_file
+
+            print(f"pseudonymisation key {path or key_file()}: fingerprint {fingerprint(key)}")
+    except PseudonymKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _add_key_parser(sub: argparse._SubParsersAction) -> None:
+    k = sub.add_parser("key", help="create the pseudonymisation key, or show its fingerprint")
+    k.add_argument("action", choices=("create", "show"))
+    k.add_argument("--file", default=None,
+                   help="the key file (default: SCORECARD_KEY_FILE, else ~/.config/childrens-scorecard/)")
+    k.set_defaults(func=cmd_key)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scorecard", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -240,6 +271,7 @@ def parser() -> argparse.ArgumentParser:
     u = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     u.add_argument("--port", type=int, default=3000)
     u.set_defaults(func=cmd_ui)
+    _add_key_parser(sub)
     return p
 
 

@@ -13,10 +13,13 @@ SMALL_SPAN = (date(2018, 4, 1), date(2020, 3, 31))
 
 @pytest.fixture(autouse=True, scope="session")
 def _pseudonymisation_key(tmp_path_factory):
-    """Tests never touch the user's real key: one throwaway key for the session."""
+    """Tests never touch the user's real key: one throwaway key for the session, created explicitly (a run
+    never creates one)."""
     import os
 
-    key = tmp_path_factory.mktemp("key") / "pseudonymisation.key"
+    from pipelines.lib.pseudonymise import create_key
+
+    key = create_key(tmp_path_factory.mktemp("key") / "pseudonymisation.key")
     saved = os.environ.get("SCORECARD_KEY_FILE")
     os.environ["SCORECARD_KEY_FILE"] = str(key)
     yield

@@ -6,10 +6,10 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.resources import Warehouse
-from pipelines.lib.archive import archive_drop, archived_drops, landing_drops
+from pipelines.lib.archive import archive_drop, archived_drops, landing_drops, landing_others
 from pipelines.lib.config import authority
 from pipelines.lib.contract import contract
-from pipelines.lib.pseudonymise import load_or_create_key
+from pipelines.lib.pseudonymise import load_key
 from pipelines.lib.staging import current_drop_id, stage_drop, staged_summary
 
 STAGED_KEYS = {name: dg.AssetKey(["staged", name]) for name in contract()}
@@ -20,8 +20,12 @@ STAGED_KEYS = {name: dg.AssetKey(["staged", name]) for name in contract()}
 def raw_drops(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     outcomes = [archive_drop(folder, warehouse.archive, warehouse.allow_revision)
                 for folder in landing_drops(Path(warehouse.landing_dir))]
+    for line in landing_others(Path(warehouse.landing_dir)):
+        context.log.info(f"landing folder: {line}")
     for o in outcomes:
         context.log.info(f"drop {o.drop.drop_id}: {o.status} ({len(o.drop.files)} files)")
+        for e in o.drop.not_archived if o.status != "already archived" else ():  # names made printable
+            context.log.warning(f"drop {o.drop.drop_id}: {e['name']}: {e['status']}: {e['reason']}; not archived")
     return dg.MaterializeResult(metadata={
         "drops": dg.MetadataValue.md("\n".join(f"- {o.drop.drop_id}: {o.status}" for o in outcomes) or "none"),
         "archived": len(archived_drops(warehouse.archive)),
@@ -35,7 +39,7 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
     pool="warehouse",
 )
 def staged_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    key = load_or_create_key()
+    key = load_key()
     la_code = authority().la_code
     with warehouse.connect() as con:
         for drop in archived_drops(warehouse.archive):

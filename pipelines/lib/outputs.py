@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.paths import PROJECT_ROOT
-from pipelines.lib.staging import staged_summary
+from pipelines.lib.staging import drop_files_frame, staged_summary
 
 TEMPLATES = PROJECT_ROOT / "dashboards" / "templates"
 
@@ -86,6 +86,15 @@ def _quality_failures(con: duckdb.DuckDBPyConnection, first: date, last: date) -
         params={"ps": first.replace(day=1), "pe": last}).pl()
 
 
+def files_received(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every entry of the current drop: used (and for which tables), not used or refused, and why."""
+    has = con.sql("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' AND "
+                  "table_name = 'drop_files'").fetchall()[0][0]
+    return drop_files_frame(con) if has else pl.DataFrame(schema={"drop_id": pl.String(), "file": pl.String(),
+                                                                  "status": pl.String(), "tables": pl.String(),
+                                                                  "reason": pl.String()})
+
+
 def write_atomic_text(text: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -135,6 +144,7 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
         out / "rejections.csv": rejections,
         out / "kpi_status.csv": status,
         out / "error_report.csv": error_report(con, first, last),
+        out / "drop_files.csv": files_received(con),
     }
     for path, frame in tables.items():
         write_atomic_csv(frame, path)

@@ -7,6 +7,7 @@ for figures "as now known". A drop is staged in one transaction: it lands whole 
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -20,7 +21,7 @@ from pipelines.lib import db
 from pipelines.lib.archive import Drop
 from pipelines.lib.contract import Table, contract, ident
 from pipelines.lib.parsing import reject_reason, typed_expr
-from pipelines.lib.pseudonymise import pseudonym
+from pipelines.lib.pseudonymise import PseudonymKeyError, fingerprint, pseudonym
 from pipelines.lib.reference import install_reference, postcode_frame
 
 CELL_COLUMNS = ("column_name", "source_row", "value", "reason")
@@ -56,10 +57,15 @@ class StageSummary:
     status: str
     tables: list[TableSummary] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)  # every entry of the drop: {file, status, tables, reason}
 
 
 class FileReadError(ValueError):
     pass
+
+
+FILES_SCHEMA = {"drop_id": pl.String(), "file": pl.String(), "status": pl.String(), "tables": pl.String(),
+                "reason": pl.String()}
 
 
 DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
@@ -272,10 +278,30 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                          ("return_issues", ISSUE_SCHEMA)):
         if name not in existing:
             con.from_arrow(pl.DataFrame(schema=schema).to_arrow()).create("staged." + name)
+    if "drop_files" not in existing:
+        con.from_arrow(pl.DataFrame(schema=FILES_SCHEMA).to_arrow()).create("staged.drop_files")
     if "drops" not in existing:
         db.run(con, "CREATE TABLE staged.drops (drop_id VARCHAR PRIMARY KEY, extract_date DATE, la_code VARCHAR,"
                     " revision INTEGER, manifest_json VARCHAR)")
     install_reference(con)
+
+
+def ensure_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """The warehouse keeps the fingerprint of the key its pseudonyms were made with; a different key is refused
+    before anything is staged (its pseudonyms would not link to any earlier drop's)."""
+    db.run(con, "CREATE TABLE IF NOT EXISTS staged.key_fingerprint (fingerprint VARCHAR NOT NULL, "
+                "recorded_at TIMESTAMP)")
+    stored = db.scalar(con, "SELECT fingerprint FROM staged.key_fingerprint LIMIT 1")
+    given = fingerprint(key)
+    if stored is None:
+        db.run(con, "INSERT INTO staged.key_fingerprint VALUES ($f, current_timestamp)", {"f": given})
+    elif stored != given:
+        raise PseudonymKeyError(
+            f"the pseudonymisation key given (fingerprint {given}) is not the key this warehouse was staged with "
+            f"(fingerprint {stored}): its pseudonyms would not link to the earlier drops' children, so nothing was "
+            "staged. Point SCORECARD_KEY_FILE at the warehouse's key; or, to change key on purpose, move the "
+            "warehouse (warehouse.duckdb in the state folder) aside: the next run restages every archived drop "
+            "under the new key.")
 
 
 def staged_drop_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -441,11 +467,13 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
     header is exactly the local_feeds columns are staged together as local_feeds.
     """
     ensure_schema(con)
+    ensure_key(con, key)
     if drop.drop_id in staged_drop_ids(con):
         return StageSummary(drop.drop_id, "already staged")
     found = _find_files(drop)
     files = found.tables
-    summary = StageSummary(drop.drop_id, "staged", messages=found.messages)
+    summary = StageSummary(drop.drop_id, "staged", messages=_kept_out_messages(drop) + found.messages)
+    used: dict[str, list[str]] = {}  # file -> the tables staged from it
     returns = _adapt_returns(drop, found, key) if found.returns else _Returns()
     summary.messages.extend(returns.messages)
     prepared = []
@@ -513,6 +541,8 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                 summary.tables.append(TableSummary(table.name, carried_from))
                 continue
             prepared.append((table, staged, cells, quarantine))
+            for name in dict.fromkeys(carried["source_file"].drop_nulls().to_list()):
+                used.setdefault(name, []).append(table.name)
             summary.tables.append(TableSummary(table.name, carried_from, carried.height, staged.height,
                                                quarantine.height, cells.height))
             continue
@@ -530,11 +560,16 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
             summary.tables.append(TableSummary(table.name, path.name))
             continue
         summary.messages.extend(notes)
+        used.setdefault(path.name, []).append(table.name)
         prepared.append((table, staged, cells, quarantine))
         summary.tables.append(TableSummary(table.name, path.name, raw.height, staged.height, quarantine.height,
                                            cells.height))
+    returns_of = {path.name: fmt for fmt, (_, paths) in found.returns.items() for path in paths}
+    summary.files = _files_received(drop, used, file_rejections, summary.messages, returns_of)
     db.run(con, "BEGIN TRANSACTION")
     try:
+        con.from_arrow(pl.DataFrame([{"drop_id": drop.drop_id, **f} for f in summary.files], schema=FILES_SCHEMA)
+                       .to_arrow()).insert_into("staged.drop_files")
         for table, staged, cells, quarantine in prepared:
             con.from_arrow(staged.to_arrow()).insert_into("staged." + table.name)
             if cells.height:
@@ -557,6 +592,67 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         db.run(con, "ROLLBACK")
         raise
     return summary
+
+
+def _kept_out(drop: Drop) -> list[tuple[dict, str]]:
+    """Each entry the archive kept out, with why; a refused name that is a contract table's name plus
+    whitespace says which table is not staged from it (never silently taken for another)."""
+    names = contract()
+    out = []
+    for e in drop.not_archived:
+        shown = e["name"]  # printable: quoted with escapes when odd (archive.shown)
+        name = ast.literal_eval(shown) if shown[:1] in "'\"" else shown
+        stem = name.rsplit(".", 1)[0].strip().lower()
+        looks = f"; table {stem} is not staged from it" if e["status"] == "refused" and stem in names else ""
+        out.append((e, f"{e['status']}: {e['reason']}{looks}; not archived"))
+    return out
+
+
+def _kept_out_messages(drop: Drop) -> list[str]:
+    return [f"{e['name']}: {why}" for e, why in _kept_out(drop)]
+
+
+def _named(message: str) -> list[str]:
+    """The file names a message starts with ('a.csv: ...' or 'a.xml, b.xml: ...')."""
+    head = message.split(": ", 1)[0] if ": " in message else ""
+    return head.split(", ")
+
+
+def _files_received(drop: Drop, used: dict[str, list[str]], file_rejections: list[dict],
+                    messages: list[str], returns_of: dict[str, str]) -> list[dict]:
+    """Every entry of the drop, each used, not used or refused, and why: the run's account of what it received."""
+    refused = {}
+    for r in file_rejections:
+        if r["column_name"] is None and r["source_row"] is None:
+            for name in str(r["source_file"]).split(", "):
+                refused.setdefault(name, r["reason"])
+    out = []
+    for f in drop.files:
+        name = f["name"]
+        said = "; ".join(m.split(": ", 1)[1] for m in messages if name in _named(m))
+        if name in used:
+            out.append({"file": name, "status": "used", "tables": ", ".join(used[name]), "reason": said})
+        elif name in refused:
+            out.append({"file": name, "status": "refused", "tables": "",
+                        "reason": refused[name].split(": ", 1)[1] if ": " in refused[name] else refused[name]})
+        elif name in returns_of and "not adapted" not in said:
+            why = (f"read as {returns_of[name]}, but none of its rows were staged: each table it fills was staged "
+                   "from another file of this drop (see the messages)")
+            out.append({"file": name, "status": "not used", "tables": "",
+                        "reason": "; ".join(filter(None, [why, said]))})
+        else:
+            out.append({"file": name, "status": "not used", "tables": "",
+                        "reason": said or "no table was staged from it"})
+    for e, why in _kept_out(drop):
+        out.append({"file": e["name"], "status": e["status"], "tables": "",
+                    "reason": why.split(": ", 1)[1]})
+    return sorted(out, key=lambda f: f["file"])
+
+
+def drop_files_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The current drop's files received: every entry, used / not used / refused, the tables it fed, why."""
+    return con.sql("SELECT f.drop_id, file, status, tables, reason FROM staged.drop_files f "
+                   "JOIN staged.current_drop c USING (drop_id) ORDER BY file").pl()
 
 
 def _has_rows(path: Path) -> bool:

@@ -19,8 +19,11 @@ REQUIRED = ["kpi_id", "period_end", "basis", "area", "numerator", "denominator",
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict:
     state = tmp_path_factory.mktemp("cli-state")
-    return dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(state / "key"),
-                DAGSTER_HOME=str(state / "dagster_home"))
+    env = dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(state / "key"),
+               DAGSTER_HOME=str(state / "dagster_home"))
+    made = scorecard(env, "key", "create")  # an explicit step, as on a fresh machine
+    assert made.returncode == 0, made.stderr
+    return env
 
 
 def scorecard(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -131,3 +134,18 @@ def test_core_data_set_values_for_every_case_measure(month_run):
     no_data = values.filter(pl.col("status") == "no data")
     assert no_data["reason"].null_count() == 0
     assert (out / "core_data_set_2020-03.html").exists() and (out / "core_data_set_2020-03.xlsx").exists()
+
+
+def test_a_run_without_a_key_is_refused_with_how_to_create_one(env, tmp_path):
+    # before: a missing key file was created silently, so every pseudonym changed with no message
+    drop = tmp_path / "landing" / "2024-03-31"
+    drop.mkdir(parents=True)
+    (drop / "ssd_person.csv").write_text("pers_person_id,pers_sex\nP1,M\n")
+    key = tmp_path / "no-key-here"
+    mine = dict(env, SCORECARD_STATE=str(tmp_path / "state"), SCORECARD_KEY_FILE=str(key),
+                DAGSTER_HOME=str(tmp_path / "state" / "dagster_home"))
+    ran = scorecard(mine, "run", "--extracts", str(tmp_path / "landing"), "--period", "2024-03",
+                    "--out", str(tmp_path / "out"))
+    assert ran.returncode != 0
+    assert f"no pseudonymisation key at {key}: create one with `scorecard key create`" in ran.stdout + ran.stderr
+    assert not key.exists()

@@ -57,6 +57,7 @@ def returns_run(tmp_path_factory):
     state = tmp_path_factory.mktemp("returns-state")
     env = dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(state / "key"),
                DAGSTER_HOME=str(state / "dagster_home"))
+    assert scorecard(env, "key", "create").returncode == 0  # an explicit step, as on a fresh machine
     landing, out = tmp_path_factory.mktemp("returns-landing"), tmp_path_factory.mktemp("returns-out")
     made = scorecard(env, "generate", "--out", str(landing), "--seed", str(SEED), "--size", "small", "--from",
                      "2019-04", "--to", "2020-03", "--drops", DROP.isoformat(), "--returns-only")

@@ -69,8 +69,8 @@ def test_archive_writes_manifest_with_sha256_and_read_only_copies(tmp_path):
     assert (copied / "ssd_contacts.csv").read_text() == CONTACTS
     assert (copied / "ssd_person.csv").read_text() == PERSON
     for p in copied.iterdir():
-        # r--r--r--: nobody may write (checked on the mode bits, which hold even when tests run as root)
-        assert stat.S_IMODE(p.stat().st_mode) == 0o444, p.name
+        # r--------: owner may read, nobody may write (checked on the mode bits, which hold even when tests run as root)
+        assert stat.S_IMODE(p.stat().st_mode) == 0o400, p.name
     # the source folder is left as it was
     assert sorted(p.name for p in src.iterdir()) == ["ssd_contacts.csv", "ssd_person.csv"]
     # no temporary folder is left behind
@@ -202,3 +202,117 @@ def test_archived_drops_are_listed_oldest_first(tmp_path):
         files = {"ssd_contacts.csv": CONTACTS + name + "\n"}
         archive_drop(write_drop(tmp_path / "landing", name, files), archive)
     assert [d.drop_id for d in archived_drops(archive)] == ["2024-02-29", "2024-03-31", "2024-04-30"]
+
+
+# ---------------------------------------------------------------- hostile drops: nothing read outside the data
+
+
+def test_a_link_to_a_system_file_is_refused_and_never_read(tmp_path):
+    # before: the link was followed and /etc/passwd copied into the archive, world-readable (0444)
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:not data\n")
+    src = write_drop(tmp_path / "landing", "2024-03-31", {"ssd_person.csv": PERSON})
+    (src / "ssd_contacts.csv").symlink_to(secret)
+    archive = tmp_path / "archive"
+    with pytest.raises(DropError) as refused:
+        archive_drop(src, archive)
+    assert "refused, nothing archived: ssd_contacts.csv is a symbolic link" in str(refused.value)
+    assert all(b"root:x" not in p.read_bytes() for p in archive.rglob("*") if p.is_file())
+    assert not list(archive.glob("2024-*"))
+
+
+def test_a_symlinked_drop_folder_is_refused(tmp_path):
+    real = write_drop(tmp_path / "elsewhere", "2024-03-31", two_files())
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "landing" / "2024-03-31").symlink_to(real, target_is_directory=True)
+    from pipelines.lib.archive import landing_drops
+
+    [listed] = landing_drops(tmp_path / "landing")  # listed, so that archiving says why it is refused
+    with pytest.raises(DropError, match="the drop folder is a symbolic link; links are never followed"):
+        archive_drop(listed, tmp_path / "archive")
+    assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.parametrize("make, kind", [
+    (lambda p: __import__("os").mkfifo(p), "a named pipe"),
+    (lambda p: p.symlink_to("ssd_person.csv"), "a symbolic link"),  # even to a file of the same drop
+])
+def test_special_files_refuse_the_drop_saying_which(tmp_path, make, kind):
+    src = write_drop(tmp_path / "landing", "2024-03-31", {"ssd_person.csv": PERSON})
+    make(src / "ssd_contacts.csv")
+    with pytest.raises(DropError, match=f"ssd_contacts.csv is {kind}"):  # a FIFO is never opened: no hang
+        archive_drop(src, tmp_path / "archive")
+
+
+def test_archive_is_readable_by_its_owner_only(tmp_path):
+    archive = tmp_path / "archive"
+    out = archive_drop(write_drop(tmp_path / "landing", "2024-03-31", two_files()), archive)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o700
+    assert stat.S_IMODE(out.drop.path.stat().st_mode) == 0o700
+    for p in out.drop.path.iterdir():
+        assert stat.S_IMODE(p.stat().st_mode) == 0o400, p.name
+
+
+def test_hidden_files_sub_folders_and_odd_names_are_kept_out_and_listed(tmp_path):
+    # before: '..csv' and dot-files were skipped without a word, and odd names archived as they were
+    src = write_drop(tmp_path / "landing", "2024-03-31", {
+        "ssd_person.csv": PERSON, "..csv": PERSON, ".DS_Store": b"\x00", "ssd_professionals .csv": "a\n1\n",
+        "ssd_contacts.csv\nINFO every KPI passed": CONTACTS, " ssd_address.csv": "a\n1\n"})
+    (src / "notes").mkdir()
+    out = archive_drop(src, tmp_path / "archive")
+    assert [f["name"] for f in out.drop.files] == ["ssd_person.csv"]
+    kept_out = {e["name"]: (e["status"], e["reason"]) for e in out.drop.not_archived}
+    assert kept_out == {
+        "..csv": ("not used", "a hidden file (its name starts with '.')"),
+        ".DS_Store": ("not used", "a hidden file (its name starts with '.')"),
+        "notes": ("not used", "a sub-folder: only the files at the top of a drop are read"),
+        "'ssd_professionals .csv'": ("refused", "its name has whitespace at the start or end of the name or "
+                                                "before the extension; rename it"),
+        "' ssd_address.csv'": ("refused", "its name has whitespace at the start or end of the name or before the "
+                                          "extension; rename it"),
+        "'ssd_contacts.csv\\nINFO every KPI passed'": ("refused", "its name holds a control or invisible "
+                                                                  "character; rename it"),
+    }
+    assert sorted(p.name for p in out.drop.path.iterdir()) == ["manifest.json", "ssd_person.csv"]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("ssd_person.csv", "ssd_person.csv"),
+    ("ssd_person.csv\n", "'ssd_person.csv\\n'"),
+    ("a\rb\x1b[2J.csv", "'a\\rb\\x1b[2J.csv'"),
+    ("ssd_person\u2028.csv", "'ssd_person\\u2028.csv'"),
+    ("ssd_person .csv", "'ssd_person .csv'"),
+    ("café.csv", "café.csv"),
+])
+def test_names_are_shown_safely(name, expected):
+    from pipelines.lib.archive import shown
+
+    assert shown(name) == expected
+
+
+def test_a_drop_folder_name_ending_in_a_newline_is_not_a_drop(tmp_path):
+    # before: `$` matched before the trailing newline, so '2024-03-31\n' was archived as 2024-03-31
+    landing = tmp_path / "landing"
+    src = write_drop(landing, "2024-03-31\n", {"ssd_contacts.csv": CONTACTS})
+    write_drop(landing, "notes", {"a.txt": "x"})
+    (landing / "readme.txt").write_text("x")
+    from pipelines.lib.archive import landing_drops, landing_others
+
+    assert landing_drops(landing) == []
+    assert landing_others(landing) == [
+        "'2024-03-31\\n': a folder, not read (not a drop: a drop is a folder named by its extract date, YYYY-MM-DD)",
+        "notes: a folder, not read (not a drop: a drop is a folder named by its extract date, YYYY-MM-DD)",
+        "readme.txt: a file, not read (not a drop: a drop is a folder named by its extract date, YYYY-MM-DD)",
+    ]
+    with pytest.raises(DropError, match="YYYY-MM-DD") as refused:
+        archive_drop(src, tmp_path / "archive")
+    assert "\n" not in str(refused.value)
+
+
+def test_drop_name_patterns_refuse_a_trailing_newline_however_they_are_applied():
+    # the sensor uses .match: with `$` a folder '2024-03-31\n' was a drop (and crashed date.fromisoformat)
+    from pipelines.lib.archive import ARCHIVED_NAME, DROP_NAME
+
+    assert DROP_NAME.match("2024-03-31") and ARCHIVED_NAME.match("2024-03-31r2")
+    assert not DROP_NAME.match("2024-03-31\n") and not ARCHIVED_NAME.match("2024-03-31r2\n")

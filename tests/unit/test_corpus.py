@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +28,7 @@ CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 KEY = bytes(range(32))
 LA = "941"
 PERSON_ID = re.compile(r"\bP\d+\b")  # the corpus's fake person ids: never in a message or reason
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # would let a file name forge a line of output
 
 
 def load(case: Path) -> tuple[dict, list[dict]]:
@@ -70,12 +73,39 @@ def test_corpus_case(case: Path, tmp_path: Path):
         con.close()
 
 
+def made_at_run_time(folder: Path, make: dict, work: Path) -> Path:
+    """A copy of the drop folder with the entries git cannot hold (links, named pipes, names with control
+    characters) made in it (the case's `make:`); the drop folder itself a link when `folder_link` is set."""
+    landing = work / "landing"
+    copy = landing / folder.name
+    shutil.copytree(folder, copy) if folder.exists() else copy.mkdir(parents=True)
+    for name, target in (make.get("symlinks") or {}).items():
+        (copy / name).symlink_to(target)
+    for name in make.get("fifos") or []:
+        os.mkfifo(copy / name)
+    for name, text in (make.get("files") or {}).items():
+        (copy / name).write_text(text, encoding="utf-8")
+    if make.get("folder_link"):
+        outside = work / "elsewhere" / folder.name
+        outside.parent.mkdir()
+        copy.rename(outside)
+        copy.symlink_to(outside, target_is_directory=True)
+    return copy
+
+
 def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
     folder = case / spec["folder"]
+    if "make" in spec:
+        folder = made_at_run_time(folder, spec["make"], archive.parent)
     if "archive_error" in spec:
         with pytest.raises(DropError) as refused:
             archive_drop(folder, archive)
         assert spec["archive_error"] in str(refused.value)
+        # nothing read through a link reached the archive
+        archived = [p.read_bytes() for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
+        for target in (spec.get("make", {}).get("symlinks") or {}).values():
+            if Path(target).is_file():
+                assert Path(target).read_bytes() not in archived
         return
     try:
         outcome = archive_drop(folder, archive)
@@ -98,11 +128,21 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
                                "FROM staged.quarantine WHERE drop_id = $d", drop_id)
     assert sorted(quarantine, key=sort_key) == sorted(spec["quarantine"], key=sort_key)
 
-    # every message names its file; no person id is ever quoted
-    delivered = {f["name"] for f in outcome.drop.files}
+    # every entry of the drop accounted for: used, not used or refused, and why (the run's drop_files.csv)
+    if "files" in spec:
+        assert summary.files == spec["files"]
+    assert sorted(f["file"] for f in summary.files) == sorted(
+        [f["name"] for f in outcome.drop.files] + [e["name"] for e in outcome.drop.not_archived])
+    for f in summary.files:
+        assert not CONTROL.search(f["file"] + f["reason"]), f  # printable: a name can never forge a line
+
+    # every message names its file (kept out of the archive or not); no person id is ever quoted
+    delivered = {f["name"] for f in outcome.drop.files} | {e["name"] for e in outcome.drop.not_archived}
     for message in summary.messages:
-        # a message about several files of one return names each ('a.csv, b.csv: ...')
-        assert set(message.split(": ", 1)[0].split(", ")) <= delivered, message
+        assert not CONTROL.search(message), message
+        # a message names its file, or the several files of one return ('a.csv, b.csv: ...')
+        assert (any(message.startswith(f"{name}: ") for name in delivered)
+                or set(message.split(": ", 1)[0].split(", ")) <= delivered), message
         assert not PERSON_ID.search(message), message
     for row in rejections:
         assert not PERSON_ID.search(row["reason"]), row

@@ -14,7 +14,15 @@ import pytest
 
 from pipelines.lib import db
 from pipelines.lib.archive import archive_drop
-from pipelines.lib.pseudonymise import key_file, load_or_create_key, pseudonym, pseudonymise
+from pipelines.lib.pseudonymise import (
+    PseudonymKeyError,
+    create_key,
+    fingerprint,
+    key_file,
+    load_key,
+    pseudonym,
+    pseudonymise,
+)
 from pipelines.lib.staging import stage_drop
 
 KEY_A = bytes.fromhex("00" * 31 + "01")
@@ -67,46 +75,73 @@ def test_pseudonymise_expression_keeps_nulls():
 # ---------------------------------------------------------------- the key file
 
 
-def test_key_file_is_created_with_mode_0600_on_first_use(tmp_path, monkeypatch):
+def test_missing_key_is_refused_never_created(tmp_path, monkeypatch):
+    # before: a missing key file was created silently, so every pseudonym changed with no message
     path = tmp_path / "config" / "scorecard" / "pseudonymisation.key"
     monkeypatch.setenv("SCORECARD_KEY_FILE", str(path))
     assert key_file() == path
-    assert not path.exists()
+    with pytest.raises(PseudonymKeyError) as refused:
+        load_key()
+    assert str(refused.value).startswith(f"no pseudonymisation key at {path}: create one with `scorecard key create`")
+    assert "keep it" in str(refused.value)
+    assert not path.exists() and not path.parent.exists()
 
-    key = load_or_create_key()
-    assert path.exists()
+
+def test_key_is_created_explicitly_with_mode_0600_and_never_replaced(tmp_path, monkeypatch):
+    path = tmp_path / "config" / "scorecard" / "pseudonymisation.key"
+    monkeypatch.setenv("SCORECARD_KEY_FILE", str(path))
+    assert create_key() == path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     text = path.read_text().strip()
     assert len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+    key = load_key()
     assert key == bytes.fromhex(text) and len(key) == 32
 
-    # second use: the same key, the file untouched
     before = path.read_bytes()
-    assert load_or_create_key() == key
+    with pytest.raises(PseudonymKeyError, match="already exists"):
+        create_key()
     assert path.read_bytes() == before
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_key() == key
 
 
-def test_two_new_key_files_hold_different_keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCORECARD_KEY_FILE", str(tmp_path / "a.key"))
-    a = load_or_create_key()
-    monkeypatch.setenv("SCORECARD_KEY_FILE", str(tmp_path / "b.key"))
-    b = load_or_create_key()
-    assert a != b
+def test_two_new_key_files_hold_different_keys(tmp_path):
+    assert load_key(create_key(tmp_path / "a.key")) != load_key(create_key(tmp_path / "b.key"))
 
 
 def test_existing_key_file_is_used_as_is(tmp_path, monkeypatch):
     path = tmp_path / "given.key"
     path.write_text("ab" * 32 + "\n")
     monkeypatch.setenv("SCORECARD_KEY_FILE", str(path))
-    assert load_or_create_key() == bytes.fromhex("ab" * 32)
+    assert load_key() == bytes.fromhex("ab" * 32)
 
 
 def test_too_short_key_is_refused(tmp_path):
     path = tmp_path / "short.key"
     path.write_text("abc123\n")
     with pytest.raises(ValueError, match="too short"):
-        load_or_create_key(path)
+        load_key(path)
+
+
+def test_fingerprint_names_a_key_without_revealing_it():
+    a, b = fingerprint(KEY_A), fingerprint(KEY_B)
+    assert a == fingerprint(KEY_A) and a != b and len(a) == 16
+    # not the key, nor any pseudonym made with it (an HMAC of a fixed label, not of an identifier)
+    assert a not in KEY_A.hex() and a not in pseudonym(KEY_A, "")
+
+
+def test_cli_key_create_announces_the_key_and_refuses_to_replace_it(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    path = tmp_path / "k" / "pseudonymisation.key"
+    monkeypatch.setenv("SCORECARD_KEY_FILE", str(path))
+    assert main(["key", "create"]) == 0
+    said = capsys.readouterr().out
+    assert f"created a new pseudonymisation key at {path} (fingerprint {fingerprint(load_key())})" in said
+    assert "keep it" in said
+    assert main(["key", "create"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["key", "show"]) == 0
+    assert fingerprint(load_key()) in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- at staging
@@ -228,3 +263,27 @@ def test_no_raw_person_id_in_the_reason_for_an_unreadable_file(tmp_path):
     assert len(reasons) == 1 and reasons[0][0].startswith("ssd_person.csv: could not be read")
     assert cells_containing(con, "ZZP") == []
     assert not any("ZZP" in m for m in summary.messages)
+
+
+def test_a_run_under_another_key_is_refused_before_anything_is_staged(tmp_path):
+    # before: February's children staged under one key, March's under another: 0 of them found again
+    archive, con = tmp_path / "archive", duckdb.connect()
+    person = "pers_person_id,pers_sex\nP001,M\n"
+    drops = []
+    for name in ("2024-02-29", "2024-03-31"):
+        folder = tmp_path / "landing" / name
+        folder.mkdir(parents=True)
+        (folder / "ssd_person.csv").write_text(person)
+        drops.append(archive_drop(folder, archive).drop)
+    assert stage_drop(con, drops[0], KEY_A, "941").status == "staged"
+    with pytest.raises(PseudonymKeyError) as refused:
+        stage_drop(con, drops[1], KEY_B, "941")
+    message = str(refused.value)
+    assert f"(fingerprint {fingerprint(KEY_B)}) is not the key this warehouse was staged with " \
+           f"(fingerprint {fingerprint(KEY_A)})" in message
+    assert "nothing was staged" in message and "SCORECARD_KEY_FILE" in message and "restages" in message
+    assert KEY_A.hex() not in message and KEY_B.hex() not in message
+    assert db.rows(con, "SELECT drop_id FROM staged.drops") == [("2024-02-29",)]
+    # under the warehouse's own key the next drop links: the same child, the same pseudonym
+    assert stage_drop(con, drops[1], KEY_A, "941").status == "staged"
+    assert db.rows(con, "SELECT DISTINCT pers_person_id FROM staged.ssd_person") == [(pseudonym(KEY_A, "P001"),)]

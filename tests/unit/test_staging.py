@@ -375,3 +375,32 @@ def test_area_lookup_keeps_its_own_la_code(tmp_path):
     stage_drop(con, drop, KEY, "928")
     assert db.rows(con, "SELECT la_code, area_name FROM staged.area_lookup ORDER BY 1") == [
         ("940", "North"), ("941", "West")]
+
+
+def test_every_file_received_is_accounted_for_in_the_outputs(tmp_path):
+    # before: a run said nothing of hidden files, and no output listed what was received and what became of it
+    from pipelines.lib.outputs import files_received
+
+    drop = make_drop(tmp_path, "2024-03-31", {
+        "ssd_person.csv": "pers_person_id,pers_sex,extra\nP1,M,x\n",
+        "ssd_contacts.csv": b"\xff\xfe" + "c".encode("utf-16-le"),      # refused whole: UTF-16
+        "notes.txt": "hello", ".hidden.csv": "a\n1\n", "ssd_professionals .csv": "a\n1\n",
+    })
+    con = duckdb.connect()
+    summary = stage_drop(con, drop, KEY, LA)
+    got = files_received(con).drop("drop_id").to_dicts()
+    assert got == summary.files
+    assert [(f["file"], f["status"], f["tables"]) for f in got] == [
+        ("'ssd_professionals .csv'", "refused", ""),  # sorted as shown: quoted names first
+        (".hidden.csv", "not used", ""),
+        ("notes.txt", "not used", ""),
+        ("ssd_contacts.csv", "refused", ""),
+        ("ssd_person.csv", "used", "ssd_person"),
+    ]
+    why = {f["file"]: f["reason"] for f in got}
+    assert why[".hidden.csv"] == "a hidden file (its name starts with '.'); not archived"
+    assert why["'ssd_professionals .csv'"].endswith("table ssd_professionals is not staged from it; not archived")
+    assert why["notes.txt"] == "not a CSV or Parquet file; kept in the archive, not staged"
+    assert why["ssd_contacts.csv"].startswith("could not be read as CSV, table ssd_contacts not staged: not UTF-8")
+    assert why["ssd_person.csv"] == "column(s) extra not in the contract for table ssd_person; kept in the archive, " \
+                                    "not staged"

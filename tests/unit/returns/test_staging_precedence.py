@@ -60,3 +60,20 @@ def test_referrals_not_double_counted(staged, small_warehouse):
                       "BETWEEN DATE '2018-04-01' AND DATE '2020-03-31'").fetchone()[0]
     ssd.close()
     assert got == expected
+
+
+def test_every_file_received_says_which_tables_it_fed(staged):
+    con, summary = staged
+    by_file = {f["file"]: f for f in summary.files}
+    delivered = {r[0] for r in con.execute("SELECT unnest(json_extract_string(manifest_json, '$[*].name')) "
+                                           "FROM staged.drops").fetchall()}
+    assert set(by_file) == delivered
+    # the census fed the CIN tables; the Annex A workbook was adapted, but every table it fills came from
+    # another file (the census, or the SSD files that win): not used, and why
+    census = [f for name, f in by_file.items() if name.startswith("cin_census")]
+    assert census and all(f["status"] == "used" and "ssd_cin_episodes" in f["tables"] for f in census), census
+    annex = by_file["annex_a.xlsx"]
+    assert annex["status"] == "not used" and annex["reason"].startswith(
+        "read as Ofsted Annex A workbook, but none of its rows were staged"), annex
+    assert by_file["ssd_contacts.csv"] == {"file": "ssd_contacts.csv", "status": "used", "tables": "ssd_contacts",
+                                           "reason": by_file["ssd_contacts.csv"]["reason"]}
