@@ -60,20 +60,30 @@ def _tables(bad: bool) -> dict[str, str]:
     }
 
 
+def _every_column(table: str, text: str) -> str:
+    """The file with the contract's other columns added blank (a column missing from a file is critical)."""
+    from pipelines.lib.contract import contract
+
+    header, *rows = text.splitlines()
+    names = header.split(",")
+    extra = [c for c in contract()[table].columns if c not in names]
+    return "".join(line + "\n" for line in [",".join(names + extra), *(",".join([r, *[""] * len(extra)]) for r in rows)])
+
+
 def _build(root: Path, bad: bool) -> duckdb.DuckDBPyConnection:
     from pipelines.lib.archive import archive_drop, archived_drops
     from pipelines.lib.staging import stage_drop
 
     previous = root / "landing" / "2020-02-29"
     previous.mkdir(parents=True)
-    n_prev = 10 if bad else 3  # 3 contacts now: below 0.8x of 10 (bad)
+    n_prev = 4 if bad else 3  # 3 contacts now: below 0.8x of 4 but not below 0.5x (bad: a warning)
     (previous / "ssd_contacts.csv").write_text(
         "cont_contact_id,cont_person_id,cont_contact_date\n"
         + "".join(f"CT{i},C1,2020-02-{i + 1:02d}\n" for i in range(1, n_prev + 1)))
     current = root / "landing" / EXTRACT
     current.mkdir()
     for name, text in _tables(bad).items():
-        (current / f"{name}.csv").write_text(text)
+        (current / f"{name}.csv").write_text(_every_column(name, text))
     for folder in (previous, current):
         archive_drop(folder, root / "archive")
     con = duckdb.connect(str(root / "warehouse.duckdb"))
