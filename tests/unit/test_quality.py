@@ -67,7 +67,8 @@ def _every_column(table: str, text: str) -> str:
     header, *rows = text.splitlines()
     names = header.split(",")
     extra = [c for c in contract()[table].columns if c not in names]
-    return "".join(line + "\n" for line in [",".join(names + extra), *(",".join([r, *[""] * len(extra)]) for r in rows)])
+    lines = [",".join(names + extra), *(",".join([r, *[""] * len(extra)]) for r in rows)]
+    return "".join(line + "\n" for line in lines)
 
 
 def _build(root: Path, bad: bool) -> duckdb.DuckDBPyConnection:
