@@ -170,6 +170,8 @@ def test_error_report_lists_the_return_findings(returns_run, warehouse):
                                ).fetchone()[0]
     assert issues > 0 and findings.height == issues
     assert set(findings["severity"]) <= {"return error", "return warning", "return repair"}
+    # what a return does not carry (its adapter's `lacks`) is not a missing column of a delivered file
+    assert report.filter(pl.col("rule") == "every contract column is delivered").height == 0
     # findings from the 903 (e.g. a history beginning mid-care) and from the Annex A workbook (e.g. its cover sheet)
     assert {"903", "Annex A"} <= {format_of(f) for f in findings["file"]}
 

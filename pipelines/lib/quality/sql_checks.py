@@ -2,7 +2,7 @@
 
 Every check returns rows of (source_file, source_row, table_name, column_name, rule, severity, detail, kpi_id)
 and takes bound parameters only ($drop_id, $period_start, $period_end; the row-count band also $low, $high,
-$critical_low, $critical_high; the delivery checks $contract_tables;
+$critical_low, $critical_high, $critical_min_rows; the delivery checks $contract_tables;
 the local-feed checks also the measure cards as lists, $feed_measures, $percent_measures, ... - see
 pipelines/lib/core/local_feeds.feed_parameters).
 """
@@ -33,6 +33,7 @@ BAND = (0.8, 1.25)
 # Outside this band of the previous drop's rows a table is critical (halved, or more than doubled: a partial or
 # foreign extract), not a warning: see sql/checks/row_count_band.sql.
 CRITICAL_BAND = (0.5, 2.0)
+CRITICAL_MIN_ROWS = 20  # a table under 20 rows in both drops only warns: a few records either way is noise
 # Delivery checks (the drop against the contract and the previous drop), about tables, not records
 DELIVERY_CHECKS = ("missing_column", "table_no_longer_delivered")
 COLUMNS = ("source_file", "source_row", "table_name", "column_name", "rule", "severity", "detail", "kpi_id")
@@ -77,8 +78,9 @@ def _fill_counts(con: duckdb.DuckDBPyConnection) -> None:
                     "any_value(s.source_file), count(s.drop_id) FROM staged.drops d "
                     "LEFT JOIN staged." + ident(table.name) + " s ON s.drop_id = d.drop_id GROUP BY ALL",
                {"t": table.name})
-    # A table not delivered in a drop has no file: counts of 0 there are not compared (no source_file).
-    db.run(con, "DELETE FROM quality_counts WHERE source_file IS NULL")
+    # A table not delivered in a drop has no file: counts of 0 there are not compared (no source_file). A
+    # header-only file is delivered with 0 rows: compared (a collapse to nothing), named by the manifest.
+    db.run(con, (CHECK_DIR / "row_count_files.sql").read_text())
 
 
 def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
@@ -94,7 +96,8 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
             rows += _query(con, name, {"drop_id": drop_id, "contract_tables": list(contract())})
         _fill_counts(con)
         rows += _query(con, "row_count_band", {"drop_id": drop_id, "low": band[0], "high": band[1],
-                                               "critical_low": CRITICAL_BAND[0], "critical_high": CRITICAL_BAND[1]})
+                                               "critical_low": CRITICAL_BAND[0], "critical_high": CRITICAL_BAND[1],
+                                               "critical_min_rows": CRITICAL_MIN_ROWS})
         rows += run_local_feed_checks(con, drop_id, period_start, period_end)
     if kpi_ids:
         rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids)
