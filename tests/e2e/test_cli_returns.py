@@ -185,17 +185,21 @@ def test_contacts_come_from_annex_a_without_decision_dates(warehouse):
     assert dt.date(2019, 10, 1) <= first and last <= DROP
 
 
-def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run):
+def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run, warehouse):
     # Annex A list 1 carries contacts but no decision dates (the card's depends_on): KPI01 is "no data" with
     # why for every month of the run, the 12 months of history included, never 0%; so no breach either
     _, _, out, _ = returns_run
     values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
     kpi01 = values.filter(pl.col("kpi_id") == "KPI01")
-    assert kpi01["period_end"].n_unique() >= 12
+    assert kpi01["period_end"].n_unique() == 7  # September 2019 - March 2020, the backfill's range
     assert set(kpi01["dq_status"]) == {"no data"} and kpi01["value"].null_count() == kpi01.height
     assert kpi01["null_reason"].str.contains("cont_contact_decision_date known for 0 of").all()
     status = pl.read_csv(out / "kpi_status.csv").filter(pl.col("kpi_id") == "KPI01")
     assert set(status["status"]) == {"no data"}
+    # and the history the packs read for trends and breaches (the 12 months before March 2020, as now known)
+    history = warehouse.execute("SELECT count(DISTINCT period_end), list(DISTINCT status) FROM kpi_status "
+                                "WHERE kpi_id = 'KPI01'").fetchone()
+    assert history[0] >= 12 and history[1] == ["no data"]
     section = (out / "ocg_pack_2020-03.html").read_text().split('id="kpi01"')[1].split('id="kpi02"')[0]
     assert "Persistent breach: none." in section and "Data quality: <strong>no data</strong>" in section
 
