@@ -61,3 +61,14 @@ def test_a_column_missing_from_the_tables_own_file_names_file_table_and_column(t
         ",cont_contact_decision_date", "").replace(",2024-02-01\n", "\n")})])
     missing = [(r["table_name"], r["column_name"], r["source_file"]) for r in rows if r["check"] == "missing_column"]
     assert missing == [("ssd_contacts", "cont_contact_decision_date", "ssd_contacts.csv")]
+
+
+def test_a_table_the_previous_drop_had_is_critical_but_a_local_feed_is_not(tmp_path: Path):
+    feed = "period_end,measure_id,numerator,denominator,value,source_note\n2024-02-29,CDS_FP01,1,2,50,team\n"
+    person = "pers_person_id,pers_sex,pers_ethnicity,pers_dob,pers_expected_dob,pers_death_date,pers_upn_unknown\n"
+    rows = _findings(tmp_path, [
+        ("2024-02-29", {"ssd_contacts.csv": _contacts(3), "ssd_person.csv": person + "P1,1,WBRI,2010-01-01,,,\n",
+                        "local_feeds.csv": feed}),
+        ("2024-03-31", {"ssd_contacts.csv": _contacts(3)})])
+    gone = [(r["severity"], r["table_name"], r["detail"]) for r in rows if r["check"] == "table_no_longer_delivered"]
+    assert gone == [("critical", "ssd_person", "ssd_person.csv was in drop 2024-02-29 and is not in this drop")]
