@@ -146,3 +146,17 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
                 assert sorted({c for f in hits for c in f.columns}) == want["columns"], case.name
             if "kpis" in want:
                 assert sorted({k for f in hits for k in f.kpis}) == want["kpis"], case.name
+
+    # optional: KPIs that must read "no data" for the drop's month, each with a phrase of its reason (and those
+    # that must not)
+    if "no_data" in spec or "has_data" in spec:
+        from pipelines.lib.kpi_cards import card
+        from pipelines.lib.no_data import absent_tables, no_data_reasons
+
+        month = [outcome.drop.extract_date]
+        absent = absent_tables(con, drop_id)
+        for kpi, phrase in (spec.get("no_data") or {}).items():
+            reasons = no_data_reasons(con, card(kpi), drop_id, month, absent).get(month[0], [])
+            assert any(phrase in r for r in reasons), f"{case.name}: {kpi} not 'no data' ({phrase}): {reasons}"
+        for kpi in spec.get("has_data") or []:
+            assert no_data_reasons(con, card(kpi), drop_id, month, absent) == {}, f"{case.name}: {kpi}"
