@@ -157,11 +157,12 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
                              "basis": [c.headline_basis for c in cards]})
     month = values.filter((pl.col("period_end") == last.isoformat()) & (pl.col("area") == "all"))
     status = pl.read_csv(out / "kpi_status.csv")
-    blocked = status.filter((pl.col("status") == "blocked") & (pl.col("period_end") == last.isoformat()))
+    blocked = status.filter((pl.col("status") != "published") & (pl.col("period_end") == last.isoformat()))
     if blocked.height:
-        print(f"\nNot published for {last:%B %Y} (a critical data-quality check failed; see data_quality.html):")
+        print(f"\nNot published for {last:%B %Y} (blocked: a critical data-quality check failed; no data: its "
+              "inputs are absent; see data_quality.html):")
         for row in blocked.iter_rows(named=True):
-            print(f"  {row['kpi_id']}: {row['reasons']}")
+            print(f"  {row['kpi_id']} ({row['status']}): {row['reasons']}")
     else:
         print(f"\nEvery KPI passed its data-quality checks for {last:%B %Y}.")
     print(f"\nwrote in {elapsed:.1f} s:")

@@ -25,6 +25,7 @@ from pipelines.lib import db
 from pipelines.lib.kpi_cards import KpiCard
 from pipelines.lib.kpi_engine import compute_kpi, prepare
 from pipelines.lib.measure_cards import case_cards
+from pipelines.lib.no_data import absent_tables, month_status, no_data_reasons
 from pipelines.lib.quality.store import critical_rules_by_table_month
 from pipelines.lib.staging import current_drop_id, use_current
 
@@ -50,7 +51,8 @@ def _spec(key: dg.AssetKey, card: KpiCard) -> dg.AssetSpec:
 )
 def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Every selected case measure over the run's months (and the 12 before, as for the KPIs); a measure whose
-    source tables fail a critical check for a month is recorded as blocked for it in core_status."""
+    source tables fail a critical check for a month is recorded as blocked for it in core_status, one whose
+    inputs are absent as "no data" (pipelines/lib/no_data.py)."""
     keys = context.partition_key_range
     last = month_end(keys.end)
     range_first = month_end(keys.start)
@@ -66,21 +68,24 @@ def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
         critical = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
         prepare(con, first, last)
         months = [r[0] for r in db.rows(con, "SELECT DISTINCT period_end FROM kpi_windows ORDER BY 1")]
+        drop_id = current_drop_id(con)
+        absent = absent_tables(con, drop_id)
         status_rows = []
         for key in sorted(context.selected_asset_keys):
             card = CASE_CARDS[key]
             result = compute_kpi(con, card, first, last, overrides, family="core")
+            no_data = no_data_reasons(con, card, drop_id, months, absent, family="core")
             blocked = 0
             for month in months:
                 reasons = blocking_rules(card, critical, month)
                 blocked += bool(reasons)
-                status_rows.append({"kpi_id": card.id, "period_end": month,
-                                    "status": "blocked" if reasons else "published",
-                                    "reasons": "; ".join(reasons) or None})
+                status, text = month_status(no_data.get(month, []), reasons)
+                status_rows.append({"kpi_id": card.id, "period_end": month, "status": status, "reasons": text})
             context.log.info(f"{card.id} {first}..{last}: {result.values_rows} values, {result.record_rows} "
-                             f"records, blocked in {blocked} of {len(months)} month(s)")
+                             f"records, blocked in {blocked} and no data in {len(no_data)} of {len(months)} month(s)")
             yield dg.MaterializeResult(asset_key=key, metadata={
-                "values_rows": result.values_rows, "record_rows": result.record_rows, "blocked_months": blocked})
+                "values_rows": result.values_rows, "record_rows": result.record_rows, "blocked_months": blocked,
+                "no_data_months": len(no_data)})
         if status_rows:
             record_status(con, first, last, status_rows, table="core_status")
 

@@ -16,6 +16,7 @@ from pipelines.lib import db
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.kpi_engine import compute_kpi, prepare
+from pipelines.lib.no_data import absent_tables, month_status, no_data_reasons
 from pipelines.lib.paths import CONFIG_DIR
 from pipelines.lib.quality import check_kpi_values
 from pipelines.lib.quality.store import critical_rules_by_table_month
@@ -87,7 +88,8 @@ def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end) -> list
 )
 def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Every selected KPI is computed; one whose inputs or values fail a critical check is recorded as
-    blocked in kpi_status for the months of the run, and the outputs do not publish it."""
+    blocked in kpi_status for the months of the run, one whose inputs are absent as "no data"
+    (pipelines/lib/no_data.py), and the outputs do not publish either."""
     keys = context.partition_key_range
     last = month_end(keys.end)
     # The run also refreshes the 12 months before the range "as now known" from the latest drop (one pass
@@ -111,15 +113,17 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
         value_findings = check_kpi_values(con, first.replace(day=1), last)
         status_rows = []
         months = [r[0] for r in db.rows(con, "SELECT DISTINCT period_end FROM kpi_windows ORDER BY 1")]
+        drop_id = current_drop_id(con)
+        absent = absent_tables(con, drop_id)
         for key in selected:
             card, result = CARDS[key], results[key]
             values = [f"kpi_values: {f.rule}" for f in value_findings.get(card.id, []) if f.critical]
+            no_data = no_data_reasons(con, card, drop_id, months, absent)
             blocked_months = {}
             for month in months:
                 reasons = blocking_rules(card, critical_inputs, month) + values
-                status_rows.append({"kpi_id": card.id, "period_end": month,
-                                    "status": "blocked" if reasons else "published",
-                                    "reasons": "; ".join(reasons) or None})
+                status, text = month_status(no_data.get(month, []), reasons)
+                status_rows.append({"kpi_id": card.id, "period_end": month, "status": status, "reasons": text})
                 if reasons:
                     blocked_months[month] = reasons
             inputs = sorted({r for rs in blocked_months.values() for r in rs} - set(values))
@@ -128,12 +132,15 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
                                 {"k": card.id, "p": last, "b": card.headline_basis})
             state = (f"BLOCKED for {len(blocked_months)} of {len(months)} month(s) ({'; '.join(inputs + values)})"
                      if blocked_months else "published")
+            if no_data:
+                state += (f"; NO DATA for {len(no_data)} of {len(months)} month(s) "
+                          f"({'; '.join(sorted({r for rs in no_data.values() for r in rs}))})")
             context.log.info(f"{card.id} {first}..{last}: {result.values_rows} values, "
                              f"{result.record_rows} records, {state}")
             h = headline[0] if headline else {}
             yield dg.MaterializeResult(asset_key=key, metadata={
                 "values_rows": result.values_rows, "record_rows": result.record_rows, "status": state,
-                "blocked_months": len(blocked_months),
+                "blocked_months": len(blocked_months), "no_data_months": len(no_data),
                 f"headline_{card.headline_basis}_{last}": h.get("value"),
                 "numerator": h.get("numerator"), "denominator": h.get("denominator"),
             })
@@ -149,8 +156,8 @@ STATUS_TABLES = ("kpi_status", "core_status")  # contract KPIs; case measures of
 
 
 def record_status(con, first, last, rows: list[dict], table: str = "kpi_status") -> None:
-    """kpi_status (or core_status): published or blocked, per KPI and month of the run (replaces the range's
-    rows)."""
+    """kpi_status (or core_status): published, blocked or "no data", per KPI and month of the run (replaces the
+    range's rows)."""
     if table not in STATUS_TABLES:  # a fixed name, never user input
         raise ValueError(table)
     db.run(con, f"CREATE TABLE IF NOT EXISTS {table} (kpi_id VARCHAR, period_end DATE, status VARCHAR, "

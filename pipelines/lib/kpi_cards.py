@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from pipelines.lib.contract import contract
 from pipelines.lib.paths import KPI_CARD_DIR, SQL_DIR
 
 BASES = ("month", "quarter", "fytd", "r12", "r36", "snapshot")
@@ -22,6 +23,28 @@ SCALES = {"percent": 100.0, "rate_per_10000": 10000.0}
 POLARITIES = ("high", "low", "target_band")
 REQUIRED = ("id", "title", "definition", "numerator", "denominator", "cohort", "headline_basis", "bases",
             "polarity", "unit", "source_tables")
+
+
+@dataclass(frozen=True)
+class ColumnKnown:
+    """A column the figure depends on (`depends_on:` in the card): below `min_share_known` of the records known,
+    the month reads "no data" (a return that does not carry the column, an extract that leaves it blank).
+    With `month_column` the share is that of the records dated in each month; without it, of the whole table."""
+
+    table: str
+    column: str
+    min_share_known: float
+    month_column: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordsKnown:
+    """`known_records:` in the card: the records of a month's denominator the SQL flags with `unknown_reason`
+    (information-only rows, e.g. KPI12's 'distance unknown (kept in the denominator)'); below `min_share_known`
+    known, the month reads "no data"."""
+
+    unknown_reason: str
+    min_share_known: float
 
 
 @dataclass(frozen=True)
@@ -37,6 +60,16 @@ class KpiCard:
     parameters: dict[str, Any] = field(default_factory=dict)  # name -> default value
     definition_version: int = 1
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # What the figure needs to be a number (pipelines/lib/no_data.py): below these, a month reads "no data"
+    depends_on: tuple[ColumnKnown, ...] = ()
+    known_records: RecordsKnown | None = None
+    # source tables read only for the council or team breakdown: not delivering them leaves the figure whole
+    breakdown_tables: tuple[str, ...] = ()
+
+    @property
+    def required_tables(self) -> list[str]:
+        """The source tables without which the figure is "no data" (contract tables only)."""
+        return [t for t in self.raw["source_tables"] if t not in self.breakdown_tables]
 
     @property
     def scale(self) -> float:
@@ -79,7 +112,46 @@ def load_card(path: Path) -> KpiCard:
         id=raw["id"], title=raw["title"], headline_basis=raw["headline_basis"], bases=bases,
         polarity=raw["polarity"], unit=raw["unit"], sql_path=sql_path, card_path=path,
         parameters=params, definition_version=int(raw.get("definition_version", 1)), raw=raw,
+        depends_on=_depends_on(path, raw), known_records=_known_records(path, raw),
+        breakdown_tables=_breakdown_tables(path, raw),
     )
+
+
+def _share(path: Path, value: Any) -> float:
+    if not isinstance(value, int | float) or not 0 < value <= 1:
+        raise CardError(f"{path}: min_share_known must be a share above 0 and at most 1, not {value!r}")
+    return float(value)
+
+
+def _depends_on(path: Path, raw: dict) -> tuple[ColumnKnown, ...]:
+    out = []
+    for spec in raw.get("depends_on") or []:
+        table, _, column = str(spec.get("column", "")).partition(".")
+        month = spec.get("month_column")
+        known = contract().get(table)
+        if known is None or column not in known.columns or (month and known.columns.get(month) != "date"):
+            raise CardError(f"{path}: depends_on {spec!r}: 'column' must be a contract table.column (and "
+                            "'month_column' a date column of that table)")
+        if table not in raw["source_tables"]:
+            raise CardError(f"{path}: depends_on {table}.{column}: {table} is not among the source_tables")
+        out.append(ColumnKnown(table, column, _share(path, spec.get("min_share_known")), month))
+    return tuple(out)
+
+
+def _known_records(path: Path, raw: dict) -> RecordsKnown | None:
+    spec = raw.get("known_records")
+    if spec is None:
+        return None
+    if not isinstance(spec.get("unknown_reason"), str) or not spec["unknown_reason"]:
+        raise CardError(f"{path}: known_records needs the unknown_reason its SQL writes")
+    return RecordsKnown(spec["unknown_reason"], _share(path, spec.get("min_share_known")))
+
+
+def _breakdown_tables(path: Path, raw: dict) -> tuple[str, ...]:
+    tables = tuple(raw.get("breakdown_tables") or ())
+    if not set(tables) <= set(raw["source_tables"]):
+        raise CardError(f"{path}: breakdown_tables {tables} must be among the source_tables")
+    return tables
 
 
 @cache

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.paths import PROJECT_ROOT
 from pipelines.lib.staging import drop_files_frame, staged_summary
 
@@ -125,13 +126,21 @@ def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, s
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: date) -> dict[Path, int]:
     """The analysts' tables. Every computed value is kept, with its data-quality status (dq_status:
-    published, or blocked by a critical check, reason in kpi_status.csv); the published packs leave
-    blocked values out."""
+    published, or blocked by a critical check, reason in kpi_status.csv), except "no data" months, whose
+    inputs are absent: no value, and null_reason says why. The published packs leave both out."""
     status = kpi_status_frame(con, first, last)
     values = (kpi_values_frame(con, first, last)
-              .join(status.select("kpi_id", "period_end", pl.col("status").alias("dq_status")),
+              .join(status.select("kpi_id", "period_end", pl.col("status").alias("dq_status"), "reasons"),
                     on=["kpi_id", "period_end"], how="left")
               .with_columns(pl.col("dq_status").fill_null("not checked")))
+    # "no data": the inputs are absent, so no number is written (a computed 0 would look real); null_reason
+    # says why
+    no_data = pl.col("dq_status") == NO_DATA
+    values = values.with_columns(
+        *[pl.when(no_data).then(None).otherwise(pl.col(c)).alias(c) for c in ("numerator", "denominator", "value")],
+        pl.when(no_data).then(pl.lit("no data: ") + pl.col("reasons")).otherwise(pl.col("null_reason"))
+        .alias("null_reason"),
+    ).drop("reasons")
     area_rows = values.filter(pl.col("team").is_null() & pl.col("worker").is_null()).drop("team", "worker")
     team_rows = values.filter(pl.col("team").is_not_null() | pl.col("worker").is_not_null())
     rejections = con.sql(

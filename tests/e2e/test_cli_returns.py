@@ -119,8 +119,9 @@ def test_run_on_returns_writes_kpi_values(returns_run):
     # from the CIN census and the 903: real denominators and values
     for kpi in ("KPI02", "KPI03", "KPI05", "KPI06", "KPI07", "KPI08", "KPI21"):
         assert headline[kpi]["denominator"] > 0 and headline[kpi]["value"] is not None, kpi
-    # no involvements in any return: KPI11 has nothing in its denominator, and says so
-    assert headline["KPI11"]["denominator"] == 0 and headline["KPI11"]["null_reason"]
+    # no involvements in any return: KPI11 has nothing to be computed from, and says so (no number)
+    assert headline["KPI11"]["dq_status"] == "no data" and headline["KPI11"]["denominator"] is None
+    assert headline["KPI11"]["null_reason"].startswith("no data: ssd_involvements not delivered in drop")
     assert "Staged tables" in done.stdout and "KPI values for the month ending 2020-03-31" in done.stdout
 
 
@@ -170,6 +171,8 @@ def test_error_report_lists_the_return_findings(returns_run, warehouse):
                                ).fetchone()[0]
     assert issues > 0 and findings.height == issues
     assert set(findings["severity"]) <= {"return error", "return warning", "return repair"}
+    # what a return does not carry (its adapter's `lacks`) is not a missing column of a delivered file
+    assert report.filter(pl.col("rule") == "every contract column is delivered").height == 0
     # findings from the 903 (e.g. a history beginning mid-care) and from the Annex A workbook (e.g. its cover sheet)
     assert {"903", "Annex A"} <= {format_of(f) for f in findings["file"]}
 
@@ -183,14 +186,23 @@ def test_contacts_come_from_annex_a_without_decision_dates(warehouse):
     assert dt.date(2019, 10, 1) <= first and last <= DROP
 
 
-def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run):
-    # Annex A list 1 carries contacts but no decision dates: the month's contacts all fail the critical check
-    # "decision dates recorded for the month's contacts", so KPI01 is withheld rather than published as 0%
+def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run, warehouse):
+    # Annex A list 1 carries contacts but no decision dates (the card's depends_on): KPI01 is "no data" with
+    # why for every month of the run, the 12 months of history included, never 0%; so no breach either
     _, _, out, _ = returns_run
     values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
-    row = values.filter((pl.col("kpi_id") == "KPI01") & (pl.col("area") == "all") & (pl.col("basis") == "fytd")
-                        & (pl.col("period_end") == "2020-03-31")).row(0, named=True)
-    assert row["value"] is None or row["dq_status"] == "blocked"
+    kpi01 = values.filter(pl.col("kpi_id") == "KPI01")
+    assert kpi01["period_end"].n_unique() == 7  # September 2019 - March 2020, the backfill's range
+    assert set(kpi01["dq_status"]) == {"no data"} and kpi01["value"].null_count() == kpi01.height
+    assert kpi01["null_reason"].str.contains("cont_contact_decision_date known for 0 of").all()
+    status = pl.read_csv(out / "kpi_status.csv").filter(pl.col("kpi_id") == "KPI01")
+    assert set(status["status"]) == {"no data"}
+    # and the history the packs read for trends and breaches (the 12 months before March 2020, as now known)
+    history = warehouse.execute("SELECT count(DISTINCT period_end), list(DISTINCT status) FROM kpi_status "
+                                "WHERE kpi_id = 'KPI01'").fetchone()
+    assert history[0] >= 12 and history[1] == ["no data"]
+    section = (out / "ocg_pack_2020-03.html").read_text().split('id="kpi01"')[1].split('id="kpi02"')[0]
+    assert "Persistent breach: none." in section and "Data quality: <strong>no data</strong>" in section
 
 
 # ---- a messy Annex A on its own ---------------------------------------------------------------------------------

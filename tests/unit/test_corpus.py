@@ -172,6 +172,7 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
         assert n == staged + held == t.input_rows, t.table
 
     # faults that staging keeps (they are valid values) but the data-quality checks must find, with their rows
+    # (null: a finding about a table or column, not a record, which blocks every month of the run)
     if spec.get("quality"):
         from pipelines.lib.quality import run_quality
 
@@ -180,5 +181,26 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
             hits = [f for f in findings if (f.severity, f.table, f.rule) == (want["severity"], want["table"],
                                                                              want["rule"])]
             assert hits, f"{case.name}: no {want['severity']} finding '{want['rule']}' on {want['table']}"
-            rows = sorted({row for f in hits for _, row in f.locators})
+            rows = sorted({row for f in hits for _, row in f.locators}, key=lambda r: (r is not None, r or 0))
             assert rows == want["rows"], f"{case.name}: {want['rule']}"
+            # optional: the files and columns the finding names, and the KPIs it blocks (exactly)
+            if "files" in want:
+                assert sorted({file for f in hits for file, _ in f.locators}) == want["files"], case.name
+            if "columns" in want:
+                assert sorted({c for f in hits for c in f.columns}) == want["columns"], case.name
+            if "kpis" in want:
+                assert sorted({k for f in hits for k in f.kpis}) == want["kpis"], case.name
+
+    # optional: KPIs that must read "no data" for the drop's month, each with a phrase of its reason (and those
+    # that must not)
+    if "no_data" in spec or "has_data" in spec:
+        from pipelines.lib.kpi_cards import card
+        from pipelines.lib.no_data import absent_tables, no_data_reasons
+
+        month = [outcome.drop.extract_date]
+        absent = absent_tables(con, drop_id)
+        for kpi, phrase in (spec.get("no_data") or {}).items():
+            reasons = no_data_reasons(con, card(kpi), drop_id, month, absent).get(month[0], [])
+            assert any(phrase in r for r in reasons), f"{case.name}: {kpi} not 'no data' ({phrase}): {reasons}"
+        for kpi in spec.get("has_data") or []:
+            assert no_data_reasons(con, card(kpi), drop_id, month, absent) == {}, f"{case.name}: {kpi}"

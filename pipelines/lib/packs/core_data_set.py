@@ -25,6 +25,7 @@ from markupsafe import Markup
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.measure_cards import COMMITMENTS, MeasureCard, load_measures
+from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.packs.data import (
     BASIS_LABELS,
     SUPPRESSION_THRESHOLD,
@@ -152,8 +153,8 @@ class CoreData:
             dq = status.get((card.id, q), {"status": "not checked", "reasons": ""})
             if r is None:
                 trend.append(Point(f"{q:%b %Y}", None, "–", "–", "–", "not computed for this quarter end"))
-            elif dq["status"] == "blocked":
-                trend.append(Point(f"{q:%b %Y}", None, "–", "–", "–", "blocked: " + dq["reasons"]))
+            elif dq["status"] in ("blocked", NO_DATA):  # faulty or absent inputs: no number, and why
+                trend.append(Point(f"{q:%b %Y}", None, "–", "–", "–", f"{dq['status']}: {dq['reasons']}"))
             else:
                 # an empty cohort says so; only a small, non-empty one is "suppressed"
                 note = r["null_reason"] or ("suppressed (small numbers)" if r["suppression"] else "")
@@ -163,7 +164,7 @@ class CoreData:
         dq = status.get((card.id, self.quarter_end), {"status": "not checked",
                                                        "reasons": "no data-quality status recorded"})
         areas = []
-        if dq["status"] != "blocked":
+        if dq["status"] not in ("blocked", NO_DATA):
             for (q, area), r in sorted(by.items(), key=lambda kv: str(kv[0][1])):
                 if q == self.quarter_end and area != rules.TRUST:
                     areas.append({"area": self.areas.get(area, area), "numerator": fmt_count(r["numerator"]),
@@ -401,9 +402,12 @@ def core_values_frame(con: duckdb.DuckDBPyConnection, last: date, published: pl.
             for kid, card, frame, st in pairs:
                 for r in frame.filter((pl.col("kpi_id") == kid) & (pl.col("basis") == card.headline_basis)).to_dicts():
                     s = st.get((kid, r["period_end"]), {"status": "not checked", "reasons": ""})
+                    absent = s["status"] == NO_DATA  # inputs absent: no number is written, the reason is
                     found.append({**base, "kpi_id": kid, "period_end": r["period_end"],
                                   "period_label": f"{r['period_end']:%b %Y}", "basis": r["basis"], "area": r["area"],
-                                  "numerator": r["numerator"], "denominator": r["denominator"], "value": r["value"],
+                                  "numerator": None if absent else r["numerator"],
+                                  "denominator": None if absent else r["denominator"],
+                                  "value": None if absent else r["value"],
                                   "status": s["status"], "reason": s["reasons"] or r["null_reason"]})
         if m.source == "published" and published is not None:
             for r in published.filter((pl.col("measure_id") == m.id)

@@ -17,6 +17,7 @@ from pipelines.lib import benchmarks as bm
 from pipelines.lib import db
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
+from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.outputs import kpi_status_frame, kpi_values_frame
 from pipelines.lib.scorecard import rules
 
@@ -124,7 +125,7 @@ def comparator(card: KpiCard, la_code: str, period_end: date) -> dict | None:
 
 
 class PackData:
-    """Everything read once per pack: cards, values (blocked KPI-months removed), status, scorecard."""
+    """Everything read once per pack: cards, values (blocked and no-data KPI-months removed), status, scorecard."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, period_end: date):
         self.period_end = month_end(period_end)
@@ -133,7 +134,9 @@ class PackData:
         self.cards = load_cards()
         self.authority = authority()
         self.status = kpi_status_frame(con, self.first, self.period_end)
-        blocked = self.status.filter(pl.col("status") == "blocked").select("kpi_id", "period_end")
+        # blocked (faulty inputs) and "no data" (absent inputs) months are not published, nor used for trends,
+        # directions or persistent breaches
+        blocked = self.status.filter(pl.col("status").is_in(["blocked", NO_DATA])).select("kpi_id", "period_end")
         values = kpi_values_frame(con, self.first, self.period_end)
         self.values = values.join(blocked, on=["kpi_id", "period_end"], how="anti") if blocked.height else values
         self.scorecard = rules.scorecard_frame(self.values, self.cards, None, self.period_end,

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.packs import charts
 from pipelines.lib.packs.data import (
     BASIS_LABELS,
@@ -109,7 +110,9 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             rules.NO_VALUE if s["target"] is not None else rules.NO_TARGET)
         row = {
             "kpi_id": card.id, "title": card.title, "basis": BASIS_LABELS[card.headline_basis],
-            "value": cur["value_text"], "numerator": cur["numerator"], "denominator": cur["denominator"],
+            # a month whose inputs are absent says so (the reason is in its data-quality line), never "0"
+            "value": NO_DATA if dq["status"] == NO_DATA else cur["value_text"],
+            "numerator": cur["numerator"], "denominator": cur["denominator"],
             "suppressed": cur["suppressed"], "rag": rag,
             "dir_month": DIRECTION_LABELS[s["direction_vs_previous_month"] if not cur["suppressed"] else "n/a"],
             "dir_year": DIRECTION_LABELS[s["direction_vs_last_year"] if not cur["suppressed"] else "n/a"],

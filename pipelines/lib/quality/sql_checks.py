@@ -1,7 +1,8 @@
 """Cross-row and cross-table invariants in SQL (sql/checks/*.sql): cheaper in DuckDB than in GX.
 
 Every check returns rows of (source_file, source_row, table_name, column_name, rule, severity, detail, kpi_id)
-and takes bound parameters only ($drop_id, $period_start, $period_end; the row-count band also $low, $high;
+and takes bound parameters only ($drop_id, $period_start, $period_end; the row-count band also $low, $high,
+$critical_low, $critical_high, $critical_min_rows; the delivery checks $contract_tables;
 the local-feed checks also the measure cards as lists, $feed_measures, $percent_measures, ... - see
 pipelines/lib/core/local_feeds.feed_parameters).
 """
@@ -19,6 +20,7 @@ from pipelines.lib import db
 from pipelines.lib.config import authority
 from pipelines.lib.contract import contract, ident
 from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
+from pipelines.lib.staging import LOCAL_FEEDS
 
 CHECK_DIR = SQL_DIR / "checks"
 ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
@@ -35,6 +37,12 @@ FEED_CHECKS = ("local_feed_unknown_measure", "local_feed_numerator_above_denomin
                "local_feed_value_inconsistent", "local_feed_percent_range", "local_feed_negative_count",
                "local_feed_period_not_month_end", "local_feed_no_figure", "local_feed_expected_range")
 BAND = (0.8, 1.25)
+# Outside this band of the previous drop's rows a table is critical (halved, or more than doubled: a partial or
+# foreign extract), not a warning: see sql/checks/row_count_band.sql.
+CRITICAL_BAND = (0.5, 2.0)
+CRITICAL_MIN_ROWS = 20  # a table under 20 rows in both drops only warns: a few records either way is noise
+# Delivery checks (the drop against the contract and the previous drop), about tables, not records
+DELIVERY_CHECKS = ("missing_column", "table_no_longer_delivered")
 COLUMNS = ("source_file", "source_row", "table_name", "column_name", "rule", "severity", "detail", "kpi_id")
 
 
@@ -77,8 +85,9 @@ def _fill_counts(con: duckdb.DuckDBPyConnection) -> None:
                     "any_value(s.source_file), count(s.drop_id) FROM staged.drops d "
                     "LEFT JOIN staged." + ident(table.name) + " s ON s.drop_id = d.drop_id GROUP BY ALL",
                {"t": table.name})
-    # A table not delivered in a drop has no file: counts of 0 there are not compared (no source_file).
-    db.run(con, "DELETE FROM quality_counts WHERE source_file IS NULL")
+    # A table not delivered in a drop has no file: counts of 0 there are not compared (no source_file). A
+    # header-only file is delivered with 0 rows: compared (a collapse to nothing), named by the manifest.
+    db.run(con, (CHECK_DIR / "row_count_files.sql").read_text())
 
 
 def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
@@ -90,8 +99,14 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
         _load_code_sets(con)
         for name in ROW_CHECKS:
             rows += _query(con, name, params)
+        # local feeds come when a service has figures to supply, not with every extract: never "no longer delivered"
+        tables = [t for t in contract() if t != LOCAL_FEEDS]
+        for name in DELIVERY_CHECKS:
+            rows += _query(con, name, {"drop_id": drop_id, "contract_tables": tables})
         _fill_counts(con)
-        rows += _query(con, "row_count_band", {"drop_id": drop_id, "low": band[0], "high": band[1]})
+        rows += _query(con, "row_count_band", {"drop_id": drop_id, "low": band[0], "high": band[1],
+                                               "critical_low": CRITICAL_BAND[0], "critical_high": CRITICAL_BAND[1],
+                                               "critical_min_rows": CRITICAL_MIN_ROWS})
         rows += run_local_feed_checks(con, drop_id, period_start, period_end)
     if kpi_ids:
         rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids)

@@ -1,0 +1,117 @@
+"""When a KPI (or case measure) month is "no data": the figure's inputs are absent, so a number would mislead.
+
+A critical check *blocks* a figure computed from faulty records (the value is kept for analysts). "No data" is
+different: there is nothing to compute from, and a computed 0 (no contacts, no incidents, every distance
+unknown) would look real. A month is "no data", with the reason, when
+
+- a table the card reads (`source_tables`, less its `breakdown_tables`) was not delivered in the current drop:
+  no file named for it and no statutory return filling it, or its file was refused whole (every month);
+- a column the card `depends_on` is known for fewer than `min_share_known` of the records (of the month's
+  records with `month_column`, else of the whole table): e.g. KPI01's decision dates, which Annex A lacks;
+- fewer than `known_records.min_share_known` of the month's denominator records are known (the SQL flags the
+  unknown ones with `unknown_reason`, e.g. KPI12's distances).
+
+The value, numerator and denominator are left out of kpi_values.csv and the packs (which say "no data" and
+why), and such months never count towards a persistent breach.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import duckdb
+
+from pipelines.lib import db
+from pipelines.lib.contract import contract, ident
+from pipelines.lib.kpi_cards import KpiCard
+from pipelines.lib.paths import SQL_DIR
+
+NO_DATA = "no data"
+RECORDS_TABLES = {"kpi": "kpi_records", "core": "core_records"}  # fixed names by family
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / "no_data" / f"{name}.sql").read_text()
+
+
+def absent_tables(con: duckdb.DuckDBPyConnection, drop_id: str) -> dict[str, str]:
+    """Contract tables the drop does not deliver, with why: not delivered, or its file refused whole. A table
+    with staged rows (from its file or a return), or delivered as a header-only file, is present."""
+    files = {r["table_name"]: r for r in db.dicts(con, _sql("files_of_drop"),
+                                                   {"drop_id": drop_id, "contract_tables": list(contract())})}
+    out = {}
+    for table in contract():
+        # Table names come from the contract (validated identifiers); values are bound.
+        staged = db.scalar(con, "SELECT count(*) FROM staged." + ident(table) + " WHERE drop_id = $d",
+                           {"d": drop_id})
+        if staged:
+            continue
+        delivered = files.get(table)
+        if delivered is None:
+            out[table] = f"{table} not delivered in drop {drop_id}"
+        elif delivered["refused_reason"]:
+            out[table] = f"{table}: its file {delivered['file_name']} was refused, nothing staged"
+    return out
+
+
+def _column_reasons(con: duckdb.DuckDBPyConnection, card: KpiCard, drop_id: str, months: list[date]
+                    ) -> dict[date | None, list[str]]:
+    out: dict[date | None, list[str]] = defaultdict(list)
+    for dep in card.depends_on:
+        # Identifiers are the card's, checked against the contract when the card loaded; values are bound.
+        col, table = ident(dep.column), "staged." + ident(dep.table)
+        if dep.month_column:
+            rows = db.rows(con, f"SELECT CAST(last_day({ident(dep.month_column)}) AS DATE), count(*), count({col}) "
+                                f"FROM {table} WHERE drop_id = $d AND {ident(dep.month_column)} IS NOT NULL "
+                                "GROUP BY 1", {"d": drop_id})
+        else:
+            rows = [(None, *db.rows(con, f"SELECT count(*), count({col}) FROM {table} WHERE drop_id = $d",
+                                    {"d": drop_id})[0])]
+        for month, n, known in rows:
+            if month is not None and month not in months:
+                continue
+            if n and known / n < dep.min_share_known:
+                where = f"records dated {month:%B %Y}" if month else "records"
+                out[month].append(f"{dep.table}.{dep.column} known for {known:,} of {n:,} {where} (the figure "
+                                  f"needs {dep.min_share_known:.0%})")
+    return out
+
+
+def _record_reasons(con: duckdb.DuckDBPyConnection, card: KpiCard, months: list[date], family: str
+                    ) -> dict[date, list[str]]:
+    out: dict[date, list[str]] = defaultdict(list)
+    known = card.known_records
+    if known is None or not months:
+        return out
+    sql = _sql("records_known").replace("records_table", RECORDS_TABLES[family])
+    rows = db.rows(con, sql, {"kpi_id": card.id, "basis": card.headline_basis, "unknown_reason": known.unknown_reason,
+                              "first": min(months), "last": max(months)})
+    for month, in_denominator, unknown in rows:
+        if in_denominator and 1 - unknown / in_denominator < known.min_share_known:
+            out[month].append(f"{unknown:,} of {in_denominator:,} records '{known.unknown_reason}' (the figure "
+                              f"needs {known.min_share_known:.0%} known)")
+    return out
+
+
+def no_data_reasons(con: duckdb.DuckDBPyConnection, card: KpiCard, drop_id: str, months: list[date],
+                    absent: dict[str, str], family: str = "kpi") -> dict[date, list[str]]:
+    """Why each month of the run is "no data" for this card (months absent from the result have their data)."""
+    every = [absent[t] for t in card.required_tables if t in absent]
+    columns = _column_reasons(con, card, drop_id, months)
+    records = _record_reasons(con, card, months, family)
+    out = {}
+    for month in months:
+        reasons = every + columns.get(None, []) + columns.get(month, []) + records.get(month, [])
+        if reasons:
+            out[month] = reasons
+    return out
+
+
+def month_status(no_data: list[str], blocking: list[str]) -> tuple[str, str | None]:
+    """A month's status and reasons: "no data" (nothing to compute from) before "blocked" (faulty inputs)."""
+    if no_data:
+        return NO_DATA, "; ".join(no_data + blocking)
+    if blocking:
+        return "blocked", "; ".join(blocking)
+    return "published", None

@@ -1,0 +1,143 @@
+"""A figure whose inputs are absent is "no data" with the reason, never a number that looks real
+(pipelines/lib/no_data.py): tables not delivered, a column the card depends on mostly unknown, records whose
+figure is mostly unknown; the analysts' kpi_values.csv and the packs then carry no value for the month."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.lib import db
+from pipelines.lib.archive import archive_drop
+from pipelines.lib.kpi_cards import CardError, card, load_card
+from pipelines.lib.no_data import absent_tables, month_status, no_data_reasons
+from pipelines.lib.paths import PROJECT_ROOT
+from pipelines.lib.staging import stage_drop
+
+KEY = bytes(range(32))
+MONTHS = [date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31)]
+CONTACTS = "cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code,cont_contact_outcome_json,"
+ONE_CONTACT = CONTACTS + "cont_contact_decision_date\nC1,P1,2024-03-01,A,,2024-03-01\n"
+INCIDENTS_ABSENT = "information_governance_incidents not delivered in drop 2024-03-31"
+
+
+def _stage(tmp: Path, files: dict[str, str], folder: str = "2024-03-31") -> duckdb.DuckDBPyConnection:
+    drop = tmp / "landing" / folder
+    drop.mkdir(parents=True)
+    for name, text in files.items():
+        (drop / name).write_text(text)
+    con = duckdb.connect()
+    stage_drop(con, archive_drop(drop, tmp / "archive").drop, KEY, "941")
+    return con
+
+
+def test_a_table_not_delivered_makes_every_month_no_data(tmp_path: Path):
+    # complaints: a header only, delivered and empty
+    con = _stage(tmp_path, {"ssd_contacts.csv": ONE_CONTACT, "complaints.csv": "complaint_id,received_date\n"})
+    absent = absent_tables(con, "2024-03-31")
+    assert absent["information_governance_incidents"] == INCIDENTS_ABSENT
+    assert "complaints" not in absent and "ssd_contacts" not in absent
+    reasons = no_data_reasons(con, card("KPI20"), "2024-03-31", MONTHS, absent)
+    assert reasons == {m: [INCIDENTS_ABSENT] for m in MONTHS}
+    # complaints delivered with no rows: 0 complaints is a real figure; ssd_department is read for breakdowns only
+    assert no_data_reasons(con, card("KPI13"), "2024-03-31", MONTHS, absent) == {}
+
+
+def test_a_refused_file_is_no_data_with_why(tmp_path: Path):
+    con = _stage(tmp_path, {"information_governance_incidents.csv": ""})  # empty file: refused whole
+    absent = absent_tables(con, "2024-03-31")
+    assert absent["information_governance_incidents"].startswith(
+        "information_governance_incidents: its file information_governance_incidents.csv was refused")
+
+
+def test_contacts_without_decision_dates_are_no_data_for_kpi01(tmp_path: Path):
+    # as an Annex A list 1 delivers them: the column is not carried at all
+    annex_a_like = CONTACTS.rstrip(",") + "\nC1,P1,2024-02-01,A,\nC2,P2,2024-03-04,A,\n"
+    con = _stage(tmp_path, {"ssd_contacts.csv": annex_a_like})
+    reasons = no_data_reasons(con, card("KPI01"), "2024-03-31", MONTHS, absent_tables(con, "2024-03-31"))
+    whole = "ssd_contacts.cont_contact_decision_date known for 0 of 2 records (the figure needs 50%)"
+    assert reasons[date(2024, 1, 31)] == [whole]  # no contact that month: the extract as a whole decides
+    assert reasons[date(2024, 3, 31)] == [whole, "ssd_contacts.cont_contact_decision_date known for 0 of 1 "
+                                                 "records dated March 2024 (the figure needs 50%)"]
+
+
+def test_one_month_without_decision_dates_is_no_data_the_others_publish(tmp_path: Path):
+    rows = ["C1,P1,2024-02-01,A,,2024-02-01", "C2,P1,2024-02-02,A,,2024-02-02", "C3,P1,2024-02-05,A,,2024-02-05",
+            "C4,P2,2024-03-04,A,,", "C5,P2,2024-03-05,A,,2024-03-05", "C6,P2,2024-03-06,A,,"]
+    con = _stage(tmp_path, {"ssd_contacts.csv": CONTACTS + "cont_contact_decision_date\n" + "\n".join(rows) + "\n"})
+    reasons = no_data_reasons(con, card("KPI01"), "2024-03-31", MONTHS, absent_tables(con, "2024-03-31"))
+    assert list(reasons) == [date(2024, 3, 31)]  # 1 of 3 known in March; February and the extract are fine
+    assert "known for 1 of 3 records dated March 2024" in reasons[date(2024, 3, 31)][0]
+
+
+def test_kpi12_with_most_distances_unknown_is_no_data(tmp_path: Path):
+    con = _stage(tmp_path, {"ssd_cla_placement.csv": "clap_cla_placement_id\nPL1\n",
+                            "ssd_cla_episodes.csv": "clae_cla_episode_id\nE1\n", "ssd_address.csv": "addr_person_id\n",
+                            "ssd_legal_status.csv": "lega_legal_status_id\nL1\n"})
+    db.run(con, (PROJECT_ROOT / "sql" / "engine" / "kpi_tables.sql").read_text())
+    records = [  # March: 3 children, 2 distances unknown; February: 3 children, 1 unknown
+        *[("2024-03-31", f"X{i}", 1.0, None) for i in range(3)],
+        *[("2024-03-31", f"X{i} (distance unknown)", 0.0, "distance unknown (kept in the denominator)")
+          for i in range(2)],
+        *[("2024-02-29", f"X{i}", 1.0, None) for i in range(3)],
+        ("2024-02-29", "X0 (distance unknown)", 0.0, "distance unknown (kept in the denominator)"),
+    ]
+    for period_end, record_id, denominator, reason in records:
+        db.run(con, "INSERT INTO kpi_records (kpi_id, period_end, basis, record_id, person_id, area, numerator, "
+                    "denominator, excluded_reason) VALUES ('KPI12', CAST($p AS DATE), 'snapshot', $r, 'X', 'all', 0, "
+                    "$d, $e)", {"p": period_end, "r": record_id, "d": denominator, "e": reason})
+    reasons = no_data_reasons(con, card("KPI12"), "2024-03-31", MONTHS, absent_tables(con, "2024-03-31"))
+    assert reasons == {date(2024, 3, 31): ["2 of 3 records 'distance unknown (kept in the denominator)' (the "
+                                           "figure needs 50% known)"]}
+
+
+def test_no_data_comes_before_blocked_and_keeps_both_reasons():
+    assert month_status([], []) == ("published", None)
+    assert month_status([], ["t: rule"]) == ("blocked", "t: rule")
+    assert month_status(["t not delivered"], ["t: rule"]) == ("no data", "t not delivered; t: rule")
+
+
+@pytest.mark.parametrize("field", [
+    "depends_on: [{column: ssd_contacts.no_such_column, min_share_known: 0.5}]",
+    "depends_on: [{column: ssd_contacts.cont_contact_decision_date, min_share_known: 50}]",
+    "depends_on: [{column: ssd_cin_episodes.cine_referral_date, min_share_known: 0.5}]",  # not a source table
+    "depends_on: [{column: ssd_contacts.cont_contact_decision_date, min_share_known: 0.5, "
+    "month_column: cont_person_id}]",
+    "known_records: {min_share_known: 0.5}",
+    "breakdown_tables: [ssd_department]",  # not among the source tables
+])
+def test_card_fields_are_checked(tmp_path: Path, field: str):
+    text = (PROJECT_ROOT / "sql" / "kpis" / "KPI01_contact_decisions.yaml").read_text()
+    text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(("depends_on", "  - column", "    min_share",
+                                                                          "    month_column")))
+    path = tmp_path / "KPI01_contact_decisions.yaml"
+    path.write_text(text + "\n" + field + "\n")
+    (tmp_path / "KPI01_contact_decisions.sql").write_text("SELECT 1")
+    with pytest.raises(CardError):
+        load_card(path)
+
+
+def test_outputs_and_packs_carry_no_value_for_a_no_data_month(tmp_path: Path):
+    from pipelines.defs.kpis import record_status
+    from pipelines.lib.outputs import write_outputs
+    from pipelines.lib.packs.data import PackData
+
+    con = _stage(tmp_path, {"ssd_contacts.csv": ONE_CONTACT})
+    db.run(con, (PROJECT_ROOT / "sql" / "engine" / "kpi_tables.sql").read_text())
+    for month in MONTHS:
+        db.run(con, "INSERT INTO kpi_values (kpi_id, period_end, basis, area, numerator, denominator, value) "
+                    "VALUES ('KPI20', $p, 'month', 'all', 0, 0, 0)", {"p": month})
+    record_status(con, MONTHS[0], MONTHS[-1], [
+        {"kpi_id": "KPI20", "period_end": m, "status": "no data", "reasons": INCIDENTS_ABSENT} for m in MONTHS])
+    write_outputs(con, tmp_path / "out", MONTHS[0], MONTHS[-1])
+    values = pl.read_csv(tmp_path / "out" / "kpi_values.csv")
+    assert values["dq_status"].to_list() == ["no data"] * 3
+    assert values["value"].null_count() == values["numerator"].null_count() == 3
+    assert values["null_reason"][0] == "no data: " + INCIDENTS_ABSENT
+    pack = PackData(con, MONTHS[-1])
+    assert pack.values.filter(pl.col("kpi_id") == "KPI20").height == 0  # no trend point, no breach from it
+    assert pack.status_of("KPI20")["status"] == "no data"
