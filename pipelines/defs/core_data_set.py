@@ -25,7 +25,8 @@ from pipelines.lib import db
 from pipelines.lib.kpi_cards import KpiCard
 from pipelines.lib.kpi_engine import compute_kpi, prepare
 from pipelines.lib.measure_cards import case_cards
-from pipelines.lib.quality.store import critical_rules_by_table_month
+from pipelines.lib.quality.blocking import history_blocking
+from pipelines.lib.quality.store import critical_records, critical_rules_by_table_month
 from pipelines.lib.staging import current_drop_id, use_current
 
 CASE_CARDS = {dg.AssetKey(["core", c.asset_name]): c for c in case_cards()}
@@ -64,6 +65,7 @@ def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
                                      f"{extract or 'never'})")
         ensure_area_lookup(con)
         critical = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
+        failing = critical_records(con, current_drop_id(con), range_first.replace(day=1), last)
         prepare(con, first, last)
         months = [r[0] for r in db.rows(con, "SELECT DISTINCT period_end FROM kpi_windows ORDER BY 1")]
         status_rows = []
@@ -71,8 +73,9 @@ def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
             card = CASE_CARDS[key]
             result = compute_kpi(con, card, first, last, overrides, family="core")
             blocked = 0
+            history = history_blocking(con, card, failing, first, last, extract, family="core")
             for month in months:
-                reasons = blocking_rules(card, critical, month)
+                reasons = blocking_rules(card, critical, month, history)
                 blocked += bool(reasons)
                 status_rows.append({"kpi_id": card.id, "period_end": month,
                                     "status": "blocked" if reasons else "published",

@@ -23,7 +23,7 @@ from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
 CHECK_DIR = SQL_DIR / "checks"
 ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
               "s47_before_icpc", "dob_before_events", "events_after_extract", "rec_code_for_year",
-              "contact_decision_dates_missing")
+              "contact_decision_dates_missing", "dates_in_order")
 # local_feeds rows against the measure cards with a feed: block (pipelines/lib/core/local_feeds.py)
 FEED_CHECKS = ("local_feed_unknown_measure", "local_feed_numerator_above_denominator",
                "local_feed_value_inconsistent", "local_feed_percent_range", "local_feed_negative_count",
