@@ -26,7 +26,8 @@ from pipelines.lib.kpi_cards import KpiCard
 from pipelines.lib.kpi_engine import compute_kpi, prepare
 from pipelines.lib.measure_cards import case_cards
 from pipelines.lib.no_data import absent_tables, month_status, no_data_reasons
-from pipelines.lib.quality.store import critical_rules_by_table_month
+from pipelines.lib.quality.blocking import history_blocking
+from pipelines.lib.quality.store import critical_records, critical_rules_by_table_month
 from pipelines.lib.staging import current_drop_id, use_current
 
 CASE_CARDS = {dg.AssetKey(["core", c.asset_name]): c for c in case_cards()}
@@ -66,6 +67,7 @@ def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
                                      f"{extract or 'never'})")
         ensure_area_lookup(con)
         critical = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
+        failing = critical_records(con, current_drop_id(con), range_first.replace(day=1), last)
         prepare(con, first, last)
         months = [r[0] for r in db.rows(con, "SELECT DISTINCT period_end FROM kpi_windows ORDER BY 1")]
         drop_id = current_drop_id(con)
@@ -76,8 +78,9 @@ def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
             result = compute_kpi(con, card, first, last, overrides, family="core")
             no_data = no_data_reasons(con, card, drop_id, months, absent, family="core")
             blocked = 0
+            history = history_blocking(con, card, failing, first, last, extract, family="core")
             for month in months:
-                reasons = blocking_rules(card, critical, month)
+                reasons = blocking_rules(card, critical, month, history)
                 blocked += bool(reasons)
                 status, text = month_status(no_data.get(month, []), reasons)
                 status_rows.append({"kpi_id": card.id, "period_end": month, "status": status, "reasons": text})

@@ -19,7 +19,8 @@ from pipelines.lib.kpi_engine import compute_kpi, prepare
 from pipelines.lib.no_data import absent_tables, month_status, no_data_reasons
 from pipelines.lib.paths import CONFIG_DIR
 from pipelines.lib.quality import check_kpi_values
-from pipelines.lib.quality.store import critical_rules_by_table_month
+from pipelines.lib.quality.blocking import history_blocking
+from pipelines.lib.quality.store import critical_records, critical_rules_by_table_month
 from pipelines.lib.staging import current_drop_id, use_current
 
 CARDS = {dg.AssetKey(["kpi", c.asset_name]): c for c in load_cards()}
@@ -65,13 +66,16 @@ def history_start(last):
     return max(month_end(date(year, month, 1).isoformat()), floor)
 
 
-def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end) -> list[str]:
-    """The critical rules failed by the tables this KPI reads, for records of this month (or undated)."""
+def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end, history: dict | None = None) -> list[str]:
+    """The critical rules failed by the tables this KPI reads, for records of this month (or undated), and
+    for older (or later) records that reach this month's figure (`history`, from quality.blocking)."""
     rules = []
     for table in card.raw["source_tables"]:
         by_month = critical.get(table, {})
         for month in (None, period_end):
             rules += [f"{table}: {rule}" for rule in by_month.get(month, [])]
+    # a rule already blocking the month by date is not repeated with how an older record reaches it
+    rules += [r for r in (history or {}).get(period_end, []) if r.rsplit(" (", 1)[0] not in rules]
     return sorted(set(rules))
 
 
@@ -107,6 +111,8 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
         ensure_area_lookup(con)
         # findings are stored for the partition range the quality step checked
         critical_inputs = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
+        # every failing record of the drop, whatever its date: older records feed fytd, r12, r36, snapshots
+        failing = critical_records(con, current_drop_id(con), range_first.replace(day=1), last)
         prepare(con, first, last)
         selected = sorted(context.selected_asset_keys)
         results = {key: compute_kpi(con, CARDS[key], first, last, overrides) for key in selected}
@@ -120,8 +126,9 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
             values = [f"kpi_values: {f.rule}" for f in value_findings.get(card.id, []) if f.critical]
             no_data = no_data_reasons(con, card, drop_id, months, absent)
             blocked_months = {}
+            history = history_blocking(con, card, failing, first, last, extract)
             for month in months:
-                reasons = blocking_rules(card, critical_inputs, month) + values
+                reasons = blocking_rules(card, critical_inputs, month, history) + values
                 status, text = month_status(no_data.get(month, []), reasons)
                 status_rows.append({"kpi_id": card.id, "period_end": month, "status": status, "reasons": text})
                 if reasons:

@@ -1,10 +1,12 @@
-"""Data-quality checks on the month's slice of the staged inputs (partition-scoped), before the KPIs.
+"""Data-quality checks on the staged inputs of the current drop, before the KPIs (partitioned by month).
 
-Great Expectations suites (expectations/*.json) and SQL invariants (sql/checks) run over the current drop's
-rows for the partition range. One Dagster asset check per checked table: ERROR when a critical rule fails,
-WARN when only warnings do. A critical failure stops the KPIs that read that table from being published
-for those months (see defs/kpis.py); KPIs that read only clean tables are still published. Dagster's own
-blocking checks stop a whole step, which would hold back every KPI, so the selection is made per KPI.
+Great Expectations suites (expectations/*.json) and SQL invariants (sql/checks) run over every row of the
+current drop, whatever its date: the month's figures read older records too (fytd, r12, r36, snapshots,
+cohorts), and which months a failing record blocks is decided per KPI (defs/kpis.py). One Dagster asset
+check per checked table: ERROR when a critical rule fails, WARN when only warnings do. A critical failure
+stops the KPIs that read that table from being published for those months (see defs/kpis.py); KPIs that
+read only clean tables are still published. Dagster's own blocking checks stop a whole step, which would
+hold back every KPI, so the selection is made per KPI.
 """
 
 import json
@@ -30,7 +32,8 @@ def check_name(table: str) -> str:
 
 @dg.multi_asset(
     specs=[dg.AssetSpec(QUALITY_KEY, deps=list(STAGED_KEYS.values()), group_name="quality",
-                        description="Great Expectations suites and SQL invariants on the month's staged rows")],
+                        description="Great Expectations suites and SQL invariants on every staged row of the "
+                                    "current drop")],
     check_specs=[dg.AssetCheckSpec(check_name(t), asset=QUALITY_KEY, description=f"{t}: suite and invariants")
                  for t in [*CHECKED_TABLES, OTHER]],
     partitions_def=reporting_months,

@@ -124,11 +124,14 @@ def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, s
     )
 
 
-def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: date) -> dict[Path, int]:
+def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: date,
+                  status_first: date | None = None) -> dict[Path, int]:
     """The analysts' tables. Every computed value is kept, with its data-quality status (dq_status:
     published, or blocked by a critical check, reason in kpi_status.csv), except "no data" months, whose
-    inputs are absent: no value, and null_reason says why. The published packs leave both out."""
-    status = kpi_status_frame(con, first, last)
+    inputs are absent: no value, and null_reason says why. The published packs leave both out.
+    kpi_status.csv and data_quality.html also cover the months from `status_first` (the 12 months the run
+    recomputed for trends and breaches)."""
+    status = kpi_status_frame(con, min(first, status_first or first), last)
     values = (kpi_values_frame(con, first, last)
               .join(status.select("kpi_id", "period_end", pl.col("status").alias("dq_status"), "reasons"),
                     on=["kpi_id", "period_end"], how="left")

@@ -7,7 +7,6 @@ WITH month_contacts AS (
            count(c.cont_contact_decision_date) OVER (PARTITION BY last_day(c.cont_contact_date)) AS with_decision
     FROM staged.ssd_contacts AS c
     WHERE c.drop_id = $drop_id
-      AND c.cont_contact_date BETWEEN $period_start AND $period_end
 )
 SELECT source_file, source_row, 'ssd_contacts' AS table_name, 'cont_contact_decision_date' AS column_name,
        'decision dates recorded for the month''s contacts' AS rule, 'critical' AS severity,

@@ -1,4 +1,4 @@
--- Date of birth <= every event of the child in the period (warning: pre-birth contacts, referrals and
+-- Date of birth <= every event of the child (every row of the drop) (warning: pre-birth contacts, referrals and
 -- CP plans for unborn children are legitimate, and then usually carry no DOB yet).
 WITH ev AS (
     SELECT drop_id, source_file, source_row, 'ssd_contacts' AS table_name, 'cont_contact_date' AS column_name,
@@ -18,5 +18,4 @@ SELECT ev.source_file, ev.source_row, ev.table_name, ev.column_name,
 FROM ev
 JOIN staged.ssd_person p ON p.pers_person_id = ev.person_id AND p.drop_id = ev.drop_id
 WHERE ev.drop_id = $drop_id
-  AND ev.event_date BETWEEN $period_start AND $period_end
   AND p.pers_dob > ev.event_date

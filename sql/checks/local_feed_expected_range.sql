@@ -12,6 +12,5 @@ SELECT f.source_file, f.source_row, 'local_feeds' AS table_name, 'value' AS colu
 FROM staged.local_feeds AS f
 JOIN ranges AS r ON r.measure_id = f.measure_id
 WHERE f.drop_id = $drop_id
-  AND (f.period_end BETWEEN $period_start AND $period_end OR f.period_end IS NULL)
   AND (f.value < r.low OR f.value > r.high)
   AND f.value >= 0

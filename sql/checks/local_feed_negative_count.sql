@@ -2,7 +2,7 @@
 -- count), and every numerator and denominator (they are counts of children, schools or providers).
 WITH f AS (
     SELECT * FROM staged.local_feeds
-    WHERE drop_id = $drop_id AND (period_end BETWEEN $period_start AND $period_end OR period_end IS NULL)
+    WHERE drop_id = $drop_id
 ),
 counts AS (
     SELECT source_file, source_row, measure_id, 'value' AS column_name, value AS n FROM f

@@ -9,7 +9,6 @@ SELECT source_file, source_row, 'local_feeds' AS table_name, 'value' AS column_n
        measure_id AS kpi_id
 FROM staged.local_feeds
 WHERE drop_id = $drop_id
-  AND (period_end BETWEEN $period_start AND $period_end OR period_end IS NULL)
   AND list_contains($feed_measures, measure_id)
   AND value IS NULL
   AND NOT (list_contains($percent_measures, measure_id) AND numerator IS NOT NULL AND denominator IS NOT NULL)

@@ -6,5 +6,4 @@ SELECT f.source_file, f.source_row, 'local_feeds' AS table_name, 'numerator' AS 
        CASE WHEN list_contains($feed_measures, f.measure_id) THEN f.measure_id END AS kpi_id
 FROM staged.local_feeds AS f
 WHERE f.drop_id = $drop_id
-  AND (f.period_end BETWEEN $period_start AND $period_end OR f.period_end IS NULL)
   AND f.numerator > f.denominator

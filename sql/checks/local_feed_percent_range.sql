@@ -6,7 +6,6 @@ WITH f AS (
            value IS NULL AS computed
     FROM staged.local_feeds
     WHERE drop_id = $drop_id
-      AND (period_end BETWEEN $period_start AND $period_end OR period_end IS NULL)
       AND list_contains($percent_measures, measure_id)
 )
 SELECT source_file, source_row, 'local_feeds' AS table_name, 'value' AS column_name,

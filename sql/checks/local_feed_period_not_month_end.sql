@@ -7,5 +7,4 @@ SELECT source_file, source_row, 'local_feeds' AS table_name, 'period_end' AS col
        CASE WHEN list_contains($feed_measures, measure_id) THEN measure_id END AS kpi_id
 FROM staged.local_feeds
 WHERE drop_id = $drop_id
-  AND period_end BETWEEN $period_start AND $period_end
   AND period_end <> last_day(period_end)

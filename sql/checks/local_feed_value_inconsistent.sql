@@ -9,7 +9,6 @@ SELECT f.source_file, f.source_row, 'local_feeds' AS table_name, 'value' AS colu
        f.measure_id AS kpi_id
 FROM staged.local_feeds AS f
 WHERE f.drop_id = $drop_id
-  AND (f.period_end BETWEEN $period_start AND $period_end OR f.period_end IS NULL)
   AND list_contains($percent_measures, f.measure_id)
   AND f.value IS NOT NULL AND f.numerator IS NOT NULL AND f.denominator > 0
   AND abs(f.value - 100.0 * f.numerator / f.denominator) > 0.1 + 1e-9

@@ -1,5 +1,5 @@
 -- Care episodes of one child must not overlap: an episode starting before an earlier episode of the same
--- child has ceased (an open episode runs on). Reported on the later episode, if it starts in the period.
+-- child has ceased (an open episode runs on). Reported on the later episode, whenever it starts (every row of the drop).
 WITH e AS (
     SELECT source_file, source_row, clae_cla_episode_id, clae_cla_episode_start_date AS start_date,
            max(coalesce(clae_cla_episode_ceased_date, DATE '9999-12-31')) OVER (
@@ -12,4 +12,4 @@ SELECT source_file, source_row, 'ssd_cla_episodes' AS table_name, 'clae_cla_epis
        'care episodes of a child do not overlap' AS rule, 'critical' AS severity,
        'starts before an earlier episode ends (' || CAST(earlier_end AS VARCHAR) || ')' AS detail, NULL AS kpi_id
 FROM e
-WHERE start_date < earlier_end AND start_date BETWEEN $period_start AND $period_end
+WHERE start_date < earlier_end

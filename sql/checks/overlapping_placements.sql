@@ -1,5 +1,5 @@
 -- Placements of one child must not overlap (an open placement runs on). Reported on the later placement,
--- if it starts in the period.
+-- whenever it starts (every row of the drop).
 WITH p AS (
     SELECT source_file, source_row, clap_cla_placement_start_date AS start_date,
            max(coalesce(clap_cla_placement_end_date, DATE '9999-12-31')) OVER (
@@ -12,4 +12,4 @@ SELECT source_file, source_row, 'ssd_cla_placement' AS table_name, 'clap_cla_pla
        'placements of a child do not overlap' AS rule, 'critical' AS severity,
        'starts before an earlier placement ends (' || CAST(earlier_end AS VARCHAR) || ')' AS detail, NULL AS kpi_id
 FROM p
-WHERE start_date < earlier_end AND start_date BETWEEN $period_start AND $period_end
+WHERE start_date < earlier_end

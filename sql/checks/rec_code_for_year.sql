@@ -8,7 +8,7 @@ WITH episodes AS (
                 ELSE year(e.clae_cla_episode_ceased_date) END AS collection_year
     FROM staged.ssd_cla_episodes e
     WHERE e.drop_id = $drop_id
-      AND e.clae_cla_episode_ceased_date BETWEEN $period_start AND $period_end
+      AND e.clae_cla_episode_ceased_date IS NOT NULL
       AND e.clae_cla_episode_ceased_reason IS NOT NULL
 )
 SELECT ep.source_file, ep.source_row, 'ssd_cla_episodes' AS table_name,

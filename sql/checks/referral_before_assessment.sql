@@ -5,5 +5,4 @@ SELECT a.source_file, a.source_row, 'ssd_cin_assessments' AS table_name, 'cina_a
 FROM staged.ssd_cin_assessments a
 JOIN staged.ssd_cin_episodes r ON r.cine_referral_id = a.cina_referral_id AND r.drop_id = a.drop_id
 WHERE a.drop_id = $drop_id
-  AND a.cina_assessment_start_date BETWEEN $period_start AND $period_end
   AND r.cine_referral_date > a.cina_assessment_start_date

@@ -5,5 +5,4 @@ SELECT c.source_file, c.source_row, 'ssd_initial_cp_conference' AS table_name, '
 FROM staged.ssd_initial_cp_conference c
 JOIN staged.ssd_s47_enquiry s ON s.s47e_s47_enquiry_id = c.icpc_s47_enquiry_id AND s.drop_id = c.drop_id
 WHERE c.drop_id = $drop_id
-  AND c.icpc_icpc_date BETWEEN $period_start AND $period_end
   AND s.s47e_s47_start_date > c.icpc_icpc_date

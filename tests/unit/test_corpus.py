@@ -172,12 +172,17 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
         assert n == staged + held == t.input_rows, t.table
 
     # faults that staging keeps (they are valid values) but the data-quality checks must find, with their rows
-    # (null: a finding about a table or column, not a record, which blocks every month of the run)
-    if spec.get("quality"):
+    # (null: a finding about a table or column, not a record, which blocks every month of the run);
+    # optional `quality_period: [first day, last day]`: the run's months (every record is checked whatever its
+    # date, so a fault years before them is still found); optional `quality_clean: true`: no critical finding
+    if spec.get("quality") or spec.get("quality_clean"):
         from pipelines.lib.quality import run_quality
 
-        findings = run_quality(con, drop_id, date(1990, 1, 1), date(2035, 12, 31), include_kpi_values=False)
-        for want in spec["quality"]:
+        period = [date.fromisoformat(str(d)) for d in spec.get("quality_period", ["1990-01-01", "2035-12-31"])]
+        findings = run_quality(con, drop_id, period[0], period[1], include_kpi_values=False)
+        if spec.get("quality_clean"):
+            assert [f.rule for f in findings if f.critical] == [], case.name
+        for want in spec.get("quality") or []:
             hits = [f for f in findings if (f.severity, f.table, f.rule) == (want["severity"], want["table"],
                                                                              want["rule"])]
             assert hits, f"{case.name}: no {want['severity']} finding '{want['rule']}' on {want['table']}"

@@ -4,7 +4,10 @@
   slices by `gx_runner.validate` (Great Expectations is imported only there, lazily);
 - sql/checks/*.sql: cross-row and cross-table invariants, run by `sql_checks.run_sql_checks`.
 
-`run_quality` runs both for one drop and month; `error_report_frame` lists every failing record with file,
+`run_quality` runs both over every row of the drop, whatever the run's months: fytd, r12, r36 and snapshot
+figures, the 12 months recomputed for trends and cohorts reaching back years all read older records, so a
+fault years back is found and reported; which months it blocks is decided per KPI (pipelines/defs/kpis.py,
+`history_blocking`). `error_report_frame` lists every failing record with file,
 table, column, row, rule, severity and the KPIs it affects.
 """
 
@@ -93,8 +96,9 @@ def _sql_findings(rows: list[dict]) -> list[Finding]:
 
 def run_quality(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
                 include_kpi_values: bool = True) -> list[Finding]:
-    """GX suites over the drop's month slices plus the SQL checks; critical findings first.
-    Without `include_kpi_values` only the staged inputs are checked (before the KPIs are computed)."""
+    """GX suites over every row of the drop plus the SQL checks; critical findings first. The period bounds
+    only the kpi_values slice. Without `include_kpi_values` only the staged inputs are checked (before the KPIs
+    are computed)."""
     findings: list[Finding] = []
     for table, suite in suites().items():
         if table == "kpi_values" and not include_kpi_values:
@@ -106,7 +110,8 @@ def run_quality(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date
         else:
             if not _exists(con, "staged", table):
                 continue
-            frame = staged_slice(con, table, drop_id, period_start, period_end, suite.get("partition_date"))
+            # the whole drop (no month filter): older records feed this run's figures too
+            frame = staged_slice(con, table, drop_id, period_start, period_end, None)
         for f in validate(frame, suite):
             f.kpis = tuple(affected_kpis(table))
             findings.append(f)

@@ -25,7 +25,7 @@ from pipelines.lib.staging import LOCAL_FEEDS
 CHECK_DIR = SQL_DIR / "checks"
 ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
               "s47_before_icpc", "dob_before_events", "events_after_extract", "rec_code_for_year",
-              "contact_decision_dates_missing",
+              "contact_decision_dates_missing", "dates_in_order",
               # DfE 903 / CIN census rules that change a figure (data/reference/dfe_rules.csv)
               "episode_ceased_date_and_reason", "looked_after_after_18th_birthday", "ceased_reason_for_age",
               "legal_status_for_age", "postcode_not_located", "adoption_dates_in_order",

@@ -95,3 +95,54 @@ def critical_rules_by_table_month(con: duckdb.DuckDBPyConnection, drop_id: str, 
                 months.setdefault(None, set()).add(rule)
         out[table] = {m: sorted(r) for m, r in months.items()}
     return out
+
+
+# Tables whose records name no person but belong to one through another table: a CLA review belongs to the
+# child of its period of care (clar_cla_id = clae_cla_id).
+PERSON_VIA = {"ssd_cla_reviews": ("clar_cla_id", "ssd_cla_episodes", "clae_cla_id", "clae_person_id")}
+FAILING_RECORDS_SCHEMA = {"table_name": pl.String(), "rule": pl.String(), "event_date": pl.Date(),
+                          "person_id": pl.String()}
+
+
+def critical_records(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date
+                     ) -> pl.DataFrame:
+    """Every located record failing a critical rule (whatever its date): table, rule, main event date and the
+    (pseudonymised) person it belongs to, NULL when the table names none. The KPI step blocks a figure that
+    counts that person, or whose window reaches back to a record that names no one (defs/kpis.py)."""
+    from pipelines.lib.contract import contract, ident
+    from pipelines.lib.quality.gx_runner import suites
+
+    _ensure(con)
+    failures = con.sql(
+        "SELECT DISTINCT table_name, rule, file, source_row FROM quality_failures WHERE drop_id = $d "
+        "AND period_start = $ps AND period_end = $pe AND severity = 'critical' AND file IS NOT NULL "
+        "AND source_row IS NOT NULL",
+        params={"d": drop_id, "ps": period_start, "pe": period_end}).pl()
+    tables = contract()
+    frames = [pl.DataFrame(schema=FAILING_RECORDS_SCHEMA)]
+    for (table,), group in failures.group_by(["table_name"], maintain_order=True):
+        if table not in tables:
+            continue
+        event_col = (suites().get(table) or {}).get("partition_date")
+        event = "CAST(s." + ident(event_col) + " AS DATE)" if event_col else "CAST(NULL AS DATE)"
+        person_cols = tables[table].person_columns
+        # identifiers below come from the contract and the suites (validated names), values are bound
+        if person_cols:
+            person, via = "s." + ident(person_cols[0]), ""
+        elif table in PERSON_VIA:
+            own, other, other_key, other_person = PERSON_VIA[table]
+            person = "v.person_id"
+            via = (" LEFT JOIN (SELECT DISTINCT " + ident(other_key) + " AS link, " + ident(other_person)
+                   + " AS person_id FROM staged." + ident(other) + " WHERE drop_id = $d) v ON v.link = s."
+                   + ident(own))
+        else:
+            person, via = "CAST(NULL AS VARCHAR)", ""
+        con.register("failing_rows", group.to_arrow())
+        try:
+            frames.append(con.sql(
+                "SELECT DISTINCT f.table_name, f.rule, " + event + " AS event_date, " + person + " AS person_id "
+                "FROM failing_rows f JOIN staged." + ident(table) + " s ON s.source_file = f.file "
+                "AND s.source_row = f.source_row AND s.drop_id = $d" + via, params={"d": drop_id}).pl())
+        finally:
+            con.unregister("failing_rows")
+    return pl.concat(frames, how="vertical_relaxed")
