@@ -18,10 +18,16 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.lib.paths import PROJECT_ROOT, state_dir
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 
 def _month(text: str) -> date:
@@ -79,24 +85,25 @@ class _Progress(logging.Handler):
 def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
     import dagster as dg
 
-    from pipelines.lib.config import dagster_home
-
-    dagster_home()
     from pipelines.definitions import build_definitions
     from pipelines.defs.partitions import reporting_months
     from pipelines.defs.resources import Warehouse
+    from pipelines.lib.archive import DropError
 
     extracts = Path(args.extracts).resolve()
+    if not extracts.is_dir():
+        raise DropError(f"landing folder {extracts} does not exist")
     out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    warehouse = Warehouse(landing_dir=str(extracts), out_dir=str(out), state_dir=str(state_dir()),
-                          allow_revision=args.allow_revision, clinic_pack=args.clinic)
     keys = reporting_months.get_partition_keys()
     start_key, end_key = first.isoformat(), last.isoformat()
     if start_key not in keys or end_key not in keys:
         print(f"error: reporting months run from {keys[0][:7]} to {keys[-1][:7]}; "
               f"{start_key[:7]}..{end_key[:7]} is outside them", file=sys.stderr)
         return 2
+    out.mkdir(parents=True, exist_ok=True)
+    state = state_dir()
+    warehouse = Warehouse(landing_dir=str(extracts), out_dir=str(out), state_dir=str(state),
+                          allow_revision=args.allow_revision, clinic_pack=args.clinic)
 
     @dg.logger(description="progress lines for the terminal")
     def progress(_init_context) -> logging.Logger:
@@ -109,9 +116,9 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
 
     defs = build_definitions(warehouse, loggers={"console": progress})
     span = start_key[:7] if start_key == end_key else f"{start_key[:7]} to {end_key[:7]}"
-    print(f"scorecard: drops from {extracts}, reporting {span}, outputs to {out}", flush=True)
-    started = time.perf_counter()
-    with dg.DagsterInstance.get() as instance:
+    with _state_in_use(state) as instance:
+        print(f"scorecard: drops from {extracts}, reporting {span}, outputs to {out}", flush=True)
+        started = time.perf_counter()
         result = defs.resolve_job_def("monthly_contract_job").execute_in_process(
             instance=instance, raise_on_error=False,
             # Naming the logger in run_config makes Dagster use ours instead of its default console logger.
@@ -130,8 +137,63 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
         print(f"the run failed after {elapsed:.1f} s; nothing was published and earlier outputs in {out} "
               "are unchanged", file=sys.stderr)
         return 1
-    _report(warehouse, out, _month_end(last), elapsed)
+    # The run worked: the console summary is a courtesy and must never turn a good month into a failure.
+    try:
+        _report(warehouse, out, _month_end(last), elapsed)
+    except Exception as exc:  # noqa: BLE001 - reported on one line, the exit code stays 0
+        if _debug():
+            raise
+        print(f"warning: the run succeeded and its outputs are in {out}, but the summary could not be printed: "
+              f"{_one_line(exc)}", file=sys.stderr)
     return 0
+
+
+class StateError(RuntimeError):
+    """The state folder (warehouse, archive, Dagster home) cannot be used."""
+
+
+@contextmanager
+def _state_in_use(state: Path) -> Iterator[dg.DagsterInstance]:
+    """Hold the state folder's run lock for the run (a live run elsewhere: refused at once), report runs left
+    unfinished by a dead process as failed and free their slots, and keep every state file owner-only."""
+    import dagster as dg
+
+    from pipelines.lib.config import dagster_home
+    from pipelines.lib.run_guard import (
+        RunInProgress,
+        exclusive_run,
+        owner_only_files,
+        recover_dead_runs,
+        secure_state,
+    )
+
+    with owner_only_files(), ExitStack() as stack:
+        try:
+            state.mkdir(parents=True, exist_ok=True)
+            dagster_home()
+            secure_state(state)
+            stack.enter_context(exclusive_run(state))
+            stack.callback(secure_state, state)  # what the run wrote, owner-only too
+            instance = stack.enter_context(dg.DagsterInstance.get())
+            recovered = recover_dead_runs(instance, state)
+        except RunInProgress:
+            raise
+        except Exception as exc:
+            raise StateError(f"the state folder {state} cannot be used: {_one_line(exc)}") from exc
+        for run_id in recovered:
+            print(f"run {run_id} was left unfinished by a process that died (killed, or the machine stopped): "
+                  "marked failed and its warehouse slot freed", flush=True)
+        yield instance
+
+
+# Read with every column as text, then typed explicitly: inference from the first rows fails on a month whose
+# first KPI rows have no value (a CSWW-only, CIN-only or small 903 drop).
+
+def _read_text_csv(path: Path, numbers: tuple[str, ...] = ()):
+    import polars as pl
+
+    frame = pl.read_csv(path, infer_schema=False)
+    return frame.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in numbers if c in frame.columns)
 
 
 def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
@@ -144,18 +206,18 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     pl.Config.set_tbl_hide_column_data_types(True)
     pl.Config.set_fmt_str_lengths(60)
     pl.Config.set_tbl_width_chars(170)
-    summary = pl.read_csv(out / "staged_tables.csv")
+    summary = _read_text_csv(out / "staged_tables.csv")
     with warehouse.connect(read_only=True) as con:
         current = con.sql("SELECT drop_id FROM staged.current_drop").fetchall()[0][0]
     staged = summary.filter(pl.col("drop_id") == current).drop("drop_id")
     print(f"\nStaged tables (drop {current}):")
     print(staged)
-    values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = _read_text_csv(out / "kpi_values.csv", ("numerator", "denominator", "value"))
     cards = load_cards()
     headline = pl.DataFrame({"kpi_id": [c.id for c in cards], "title": [c.title for c in cards],
                              "basis": [c.headline_basis for c in cards]})
     month = values.filter((pl.col("period_end") == last.isoformat()) & (pl.col("area") == "all"))
-    status = pl.read_csv(out / "kpi_status.csv")
+    status = _read_text_csv(out / "kpi_status.csv")
     blocked = status.filter((pl.col("status") == "blocked") & (pl.col("period_end") == last.isoformat()))
     if blocked.height:
         print(f"\nNot published for {last:%B %Y} (a critical data-quality check failed; see data_quality.html):")
@@ -173,6 +235,22 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
               .join(status_now, on="kpi_id", how="left").sort("kpi_id"))
     print(latest.select("kpi_id", "title", "basis", "numerator", "denominator",
                         pl.col("value").round(1), "status"))
+
+
+def _debug() -> bool:
+    """`--debug` or SCORECARD_DEBUG=1: let exceptions through with their traceback."""
+    return os.environ.get("SCORECARD_DEBUG", "") not in ("", "0")
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one readable line: the OS's words and the path for file errors, else the first line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    cause = exc
+    while cause.__cause__ is not None and not str(cause).strip():
+        cause = cause.__cause__
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(cause).__name__
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -200,6 +278,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scorecard", description=__doc__.split("\n\n")[0])
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error (or SCORECARD_DEBUG=1)")
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="write a synthetic authority's monthly drops")
@@ -243,9 +322,28 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Exit codes: 0 the command did what was asked; 1 it failed (a failed run, an unusable state or landing
+# folder, a refused drop); 2 a usage error; 3 another run holds the state folder (retry later).
+EXIT_FAILED, EXIT_BUSY = 1, 3
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    if args.debug:
+        os.environ["SCORECARD_DEBUG"] = "1"
+    from pipelines.lib.run_guard import RunInProgress
+
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # One clear line for whoever reads the scheduler's log; --debug (or SCORECARD_DEBUG=1) keeps the traceback.
+        if _debug():
+            raise
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BUSY if isinstance(exc, RunInProgress) else EXIT_FAILED
 
 
 if __name__ == "__main__":

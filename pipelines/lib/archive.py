@@ -122,7 +122,7 @@ def archive_drop(source: Path, archive: Path, allow_revision: bool = False) -> A
                     "files": list(files)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         for p in tmp.iterdir():
-            os.chmod(p, 0o444)
+            os.chmod(p, 0o400)  # read-only, and owner-only: drops hold dates of birth and postcodes
         tmp.rename(archive / drop_id)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -69,8 +69,8 @@ def test_archive_writes_manifest_with_sha256_and_read_only_copies(tmp_path):
     assert (copied / "ssd_contacts.csv").read_text() == CONTACTS
     assert (copied / "ssd_person.csv").read_text() == PERSON
     for p in copied.iterdir():
-        # r--r--r--: nobody may write (checked on the mode bits, which hold even when tests run as root)
-        assert stat.S_IMODE(p.stat().st_mode) == 0o444, p.name
+        # r--------: nobody may write, only the owner may read (checked on the mode bits, which hold even when tests run as root)
+        assert stat.S_IMODE(p.stat().st_mode) == 0o400, p.name
     # the source folder is left as it was
     assert sorted(p.name for p in src.iterdir()) == ["ssd_contacts.csv", "ssd_person.csv"]
     # no temporary folder is left behind
