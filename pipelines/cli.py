@@ -4,6 +4,8 @@
                      [--drops YYYY-MM-DD,...] [--dirty RATE] [--ssd-only | --returns-only]
   scorecard run      --extracts DIR --period YYYY-MM --out DIR [--allow-revision] [--clinic]
   scorecard backfill --extracts DIR --from YYYY-MM --to YYYY-MM --out DIR [--allow-revision] [--clinic]
+  scorecard withdraw --drop YYYY-MM-DD[rN] --reason TEXT
+  scorecard drops
   scorecard ui       [--port 3000]
 
 `run` and `backfill` materialise the Dagster assets in-process (no daemon), recorded in the project's
@@ -264,6 +266,42 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return _materialise(args, args.start, args.end)
 
 
+def cmd_drops(args: argparse.Namespace) -> int:
+    from pipelines.lib.archive import archived_drops
+
+    archive = state_dir() / "archive"
+    drops = archived_drops(archive, include_withdrawn=True)
+    if not drops:
+        print(f"no drop archived in {archive}")
+        return 0
+    current = next((d.drop_id for d in reversed(drops) if d.withdrawn is None), None)
+    print(f"drops archived in {archive} (the current drop is the latest not withdrawn):")
+    for d in drops:
+        if d.withdrawn:
+            status = f"withdrawn {d.withdrawn['withdrawn_at']}: {d.withdrawn['reason']}"
+        else:
+            status = "current" if d.drop_id == current else "kept"
+        print(f"  {d.drop_id:<14} {len(d.files):>3} files  {status}")
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from pipelines.lib.archive import archived_drops, withdraw_drop
+    from pipelines.lib.run_guard import exclusive_run, owner_only_files
+
+    state = state_dir()
+    # Not while a run is reading the archive: it would publish from a drop the operator has just withdrawn.
+    with owner_only_files(), exclusive_run(state):
+        drop = withdraw_drop(state / "archive", args.drop, args.reason)
+    remaining = archived_drops(state / "archive")
+    now = remaining[-1].drop_id if remaining else None
+    print(f"drop {drop.drop_id} withdrawn ({drop.withdrawn['reason']}); it is kept in {drop.path} and will not be "
+          "used again, even if its folder stays in the landing folder.")
+    print(f"the current drop is now {now}: re-run the month to publish from it." if now
+          else "no drop is left in force: deliver a new drop before the next run.")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from pipelines.lib.config import dagster_home
 
@@ -315,6 +353,14 @@ def parser() -> argparse.ArgumentParser:
             r.add_argument("--from", dest="start", required=True, type=_month, help="first month YYYY-MM")
             r.add_argument("--to", dest="end", required=True, type=_month, help="last month YYYY-MM")
             r.set_defaults(func=cmd_backfill)
+
+    w = sub.add_parser("withdraw", help="withdraw an archived drop: kept, marked withdrawn, never used again")
+    w.add_argument("--drop", required=True, help="the drop to withdraw, YYYY-MM-DD or YYYY-MM-DDrN (see `drops`)")
+    w.add_argument("--reason", required=True, help="why, recorded beside the drop")
+    w.set_defaults(func=cmd_withdraw)
+
+    d = sub.add_parser("drops", help="list the archived drops with their status (current, kept, withdrawn)")
+    d.set_defaults(func=cmd_drops)
 
     u = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     u.add_argument("--port", type=int, default=3000)
