@@ -139,15 +139,19 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
         print(f"the run failed after {elapsed:.1f} s; nothing was published and earlier outputs in {out} "
               "are unchanged", file=sys.stderr)
         return 1
-    # The run worked: the console summary is a courtesy and must never turn a good month into a failure.
+    _summarise(warehouse, out, _month_end(last), elapsed)
+    return 0
+
+
+def _summarise(warehouse, out: Path, last: date, elapsed: float) -> None:
+    """The run worked: the console summary is a courtesy and must never turn a good month into a failure."""
     try:
-        _report(warehouse, out, _month_end(last), elapsed)
+        _report(warehouse, out, last, elapsed)
     except Exception as exc:  # noqa: BLE001 - reported on one line, the exit code stays 0
         if _debug():
             raise
         print(f"warning: the run succeeded and its outputs are in {out}, but the summary could not be printed: "
               f"{_one_line(exc)}", file=sys.stderr)
-    return 0
 
 
 class StateError(RuntimeError):
@@ -239,9 +243,12 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
                         pl.col("value").round(1), "status"))
 
 
+_debug_requested = False  # --debug on this command line
+
+
 def _debug() -> bool:
     """`--debug` or SCORECARD_DEBUG=1: let exceptions through with their traceback."""
-    return os.environ.get("SCORECARD_DEBUG", "") not in ("", "0")
+    return _debug_requested or os.environ.get("SCORECARD_DEBUG", "") not in ("", "0")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -374,9 +381,9 @@ EXIT_FAILED, EXIT_BUSY = 1, 3
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _debug_requested
     args = parser().parse_args(argv)
-    if args.debug:
-        os.environ["SCORECARD_DEBUG"] = "1"
+    _debug_requested = args.debug
     from pipelines.lib.run_guard import RunInProgress
 
     try:

@@ -87,7 +87,9 @@ def archived_drops(archive: Path, include_withdrawn: bool = False) -> list[Drop]
     """Archived drops, oldest first; withdrawn ones only when asked for (they never count)."""
     if not archive.is_dir():
         return []
-    found = [read_drop(p) for p in archive.iterdir() if p.is_dir() and (p / MANIFEST).exists()]
+    # Only folders named as drops: a `.<drop>-...` temporary folder left by a killed run is not a drop.
+    found = [read_drop(p) for p in archive.iterdir()
+             if p.is_dir() and ARCHIVED_NAME.match(p.name) and (p / MANIFEST).exists()]
     return sorted((d for d in found if include_withdrawn or d.withdrawn is None),
                   key=lambda d: (d.extract_date, d.revision))
 
@@ -145,6 +147,8 @@ def archive_drop(source: Path, archive: Path, allow_revision: bool = False) -> A
         )
     drop_id = extract_date.isoformat() + (f"r{len(same_date) + 1}" if same_date else "")
     archive.mkdir(parents=True, exist_ok=True)
+    for stale in archive.glob(f".{drop_id}-*"):  # left by a run killed while copying (one run at a time)
+        shutil.rmtree(stale, ignore_errors=True)
     # Copy into a temporary folder and rename, so a half-copied drop is never seen as archived.
     tmp = Path(tempfile.mkdtemp(prefix=f".{drop_id}-", dir=archive))
     try:
