@@ -134,6 +134,32 @@ def recover_dead_runs(instance: dg.DagsterInstance, state: Path, keep: str | Non
     return recovered
 
 
+def recover_before_request(context: dg.ScheduleEvaluationContext | dg.SensorEvaluationContext,
+                           state: Path) -> list[str]:
+    """For the schedule and the sensor, before they ask for a run: when no live run holds the state folder,
+    report runs left executing by a dead process as failed (the run queue, one run at a time, would otherwise
+    wait behind them for ever, and the launched run's own recovery would never start). Returns the ids recovered."""
+    import dagster as dg
+
+    try:
+        instance = context.instance
+    except dg.DagsterInvariantViolationError:  # evaluated without an instance (a test): no run history to mend
+        return []
+    recovered = recover_if_idle(instance, state)
+    for run_id in recovered:
+        context.log.warning(f"run {run_id} was left unfinished by a process that died: marked failed")
+    return recovered
+
+
+def recover_if_idle(instance: dg.DagsterInstance, state: Path) -> list[str]:
+    """When no live run holds the state folder, report runs left executing by a dead process as failed."""
+    try:
+        with exclusive_run(state):
+            return recover_dead_runs(instance, state)
+    except RunInProgress:
+        return []  # a live run: nothing is dead
+
+
 def secure_state(state: Path) -> None:
     """Owner-only state: folders 0700, files 0600 (0400 where they were read-only, as the archive's are)."""
     state = Path(state)
