@@ -176,10 +176,14 @@ def _state_in_use(state: Path) -> Iterator[dg.DagsterInstance]:
     with owner_only_files(), ExitStack() as stack:
         try:
             state.mkdir(parents=True, exist_ok=True)
-            dagster_home()
-            secure_state(state)
+            home = dagster_home()
+            # DAGSTER_HOME may be set outside the state folder: its run history is kept owner-only too.
+            private = [state] if home.resolve().is_relative_to(state) else [state, home]
+            for folder in private:
+                secure_state(folder)
             stack.enter_context(exclusive_run(state))
-            stack.callback(secure_state, state)  # what the run wrote, owner-only too
+            for folder in private:
+                stack.callback(secure_state, folder)  # what the run wrote, owner-only too
             instance = stack.enter_context(dg.DagsterInstance.get())
             recovered = recover_dead_runs(instance, state)
         except RunInProgress:
