@@ -9,7 +9,7 @@ that process dies, however it dies (kill -9, a power cut), so:
   its `warehouse` concurrency slots are freed, otherwise every later run waits behind it for ever.
 
 The state folder holds pseudonymised records, dates of birth and postcodes (warehouse, archive) and Dagster's
-run history: `secure_state` makes it owner-only (0700 folders, 0600 files; the archive's files 0400).
+run history: `secure_state` makes it owner-only (no permission for group or other).
 """
 
 from __future__ import annotations
@@ -161,22 +161,18 @@ def recover_if_idle(instance: dg.DagsterInstance, state: Path) -> list[str]:
 
 
 def secure_state(state: Path) -> None:
-    """Owner-only state: folders 0700, files 0600 (0400 where they were read-only, as the archive's are)."""
+    """Owner-only state: group and other lose every permission (what the run creates is 0700 / 0600 under its
+    umask). The owner's own bits are kept: a folder the operator made read-only stays read-only."""
     state = Path(state)
     if not state.is_dir():
         return
     for root, dirs, files in os.walk(state):
-        os.chmod(root, 0o700)
-        for name in dirs:
-            p = Path(root, name)
-            if not p.is_symlink():
-                os.chmod(p, 0o700)
-        for name in files:
-            p = Path(root, name)
+        for p in (Path(root), *(Path(root, n) for n in (*dirs, *files))):
             if p.is_symlink():
                 continue
-            mode = p.stat().st_mode
-            os.chmod(p, 0o400 if not mode & stat.S_IWUSR else 0o600)
+            mode = stat.S_IMODE(p.lstat().st_mode)
+            if mode & 0o077:
+                os.chmod(p, mode & 0o700)
 
 
 @contextmanager

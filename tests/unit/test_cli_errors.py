@@ -3,6 +3,7 @@ traceback; a summary that cannot be printed never fails a good run. (No Dagster 
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +41,24 @@ def test_unusable_state_folder_is_one_error_line(tmp_path, capsys, monkeypatch):
     assert code == 1
     assert len(err.splitlines()) == 1 and err.startswith(f"error: the state folder {blocker} cannot be used: ")
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores a read-only mode (the test above stands in)")
+def test_read_only_state_folder_is_one_error_line(tmp_path, capsys, monkeypatch):
+    state = tmp_path / "state"
+    (state / "dagster_home").mkdir(parents=True)
+    state.chmod(0o500)
+    monkeypatch.setenv("SCORECARD_STATE", str(state))
+    monkeypatch.setenv("DAGSTER_HOME", str(state / "dagster_home"))
+    (tmp_path / "landing").mkdir()
+    try:
+        code = cli.main(_run("--extracts", str(tmp_path / "landing"), "--period", "2020-03", "--out",
+                             str(tmp_path / "out")))
+    finally:
+        state.chmod(0o700)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: the state folder {state} cannot be used: ")
 
 
 def test_debug_keeps_the_traceback(tmp_path, monkeypatch):
