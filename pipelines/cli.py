@@ -196,10 +196,9 @@ def _state_in_use(state: Path) -> Iterator[dg.DagsterInstance]:
         yield instance
 
 
-# Read with every column as text, then typed explicitly: inference from the first rows fails on a month whose
-# first KPI rows have no value (a CSWW-only, CIN-only or small 903 drop).
-
 def _read_text_csv(path: Path, numbers: tuple[str, ...] = ()):
+    """An output table with every column read as text and the named ones typed as numbers: inferring types from
+    the first rows fails on a month whose first KPI rows have no value (a CSWW-only, CIN-only or small 903 drop)."""
     import polars as pl
 
     frame = pl.read_csv(path, infer_schema=False)
