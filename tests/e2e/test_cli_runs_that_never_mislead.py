@@ -176,7 +176,7 @@ def test_a_stray_drop_is_withdrawn_and_the_month_rerun(env, landing, killed_then
         assert "Staged tables (drop 2020-03-31)" in rerun.stdout
         archive = Path(env["SCORECARD_STATE"]) / "archive"
         assert sorted(p.name for p in archive.iterdir()) == ["2020-03-31", "2020-04-15"]
-        assert (archive / "2020-04-15" / "ssd_contacts.csv").exists()  # kept, never deleted
+        assert (archive / "2020-04-15" / "workforce_establishment.csv").exists()  # kept, never deleted
         for name in ("kpi_values.csv", "kpi_status.csv"):
             assert _digest(tmp_path / name) == _digest(good_out / name), name
     finally:
