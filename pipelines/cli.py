@@ -4,6 +4,8 @@
                      [--drops YYYY-MM-DD,...] [--dirty RATE] [--ssd-only | --returns-only]
   scorecard run      --extracts DIR --period YYYY-MM --out DIR [--allow-revision] [--clinic]
   scorecard backfill --extracts DIR --from YYYY-MM --to YYYY-MM --out DIR [--allow-revision] [--clinic]
+  scorecard withdraw --drop YYYY-MM-DD[rN] --reason TEXT
+  scorecard drops
   scorecard ui       [--port 3000]
   scorecard key      create | show   [--file PATH]   (the pseudonymisation key: SCORECARD_KEY_FILE or ~/.config)
 
@@ -19,10 +21,16 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.lib.paths import PROJECT_ROOT, state_dir
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 
 def _month(text: str) -> date:
@@ -80,24 +88,25 @@ class _Progress(logging.Handler):
 def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
     import dagster as dg
 
-    from pipelines.lib.config import dagster_home
-
-    dagster_home()
     from pipelines.definitions import build_definitions
     from pipelines.defs.partitions import reporting_months
     from pipelines.defs.resources import Warehouse
+    from pipelines.lib.archive import DropError
 
     extracts = Path(args.extracts).resolve()
+    if not extracts.is_dir():
+        raise DropError(f"landing folder {extracts} does not exist")
     out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    warehouse = Warehouse(landing_dir=str(extracts), out_dir=str(out), state_dir=str(state_dir()),
-                          allow_revision=args.allow_revision, clinic_pack=args.clinic)
     keys = reporting_months.get_partition_keys()
     start_key, end_key = first.isoformat(), last.isoformat()
     if start_key not in keys or end_key not in keys:
         print(f"error: reporting months run from {keys[0][:7]} to {keys[-1][:7]}; "
               f"{start_key[:7]}..{end_key[:7]} is outside them", file=sys.stderr)
         return 2
+    out.mkdir(parents=True, exist_ok=True)
+    state = state_dir()
+    warehouse = Warehouse(landing_dir=str(extracts), out_dir=str(out), state_dir=str(state),
+                          allow_revision=args.allow_revision, clinic_pack=args.clinic)
 
     @dg.logger(description="progress lines for the terminal")
     def progress(_init_context) -> logging.Logger:
@@ -110,9 +119,9 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
 
     defs = build_definitions(warehouse, loggers={"console": progress})
     span = start_key[:7] if start_key == end_key else f"{start_key[:7]} to {end_key[:7]}"
-    print(f"scorecard: drops from {extracts}, reporting {span}, outputs to {out}", flush=True)
-    started = time.perf_counter()
-    with dg.DagsterInstance.get() as instance:
+    with _state_in_use(state) as instance:
+        print(f"scorecard: drops from {extracts}, reporting {span}, outputs to {out}", flush=True)
+        started = time.perf_counter()
         result = defs.resolve_job_def("monthly_contract_job").execute_in_process(
             instance=instance, raise_on_error=False,
             # Naming the logger in run_config makes Dagster use ours instead of its default console logger.
@@ -131,8 +140,70 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
         print(f"the run failed after {elapsed:.1f} s; nothing was published and earlier outputs in {out} "
               "are unchanged", file=sys.stderr)
         return 1
-    _report(warehouse, out, _month_end(last), elapsed)
+    _summarise(warehouse, out, _month_end(last), elapsed)
     return 0
+
+
+def _summarise(warehouse, out: Path, last: date, elapsed: float) -> None:
+    """The run worked: the console summary is a courtesy and must never turn a good month into a failure."""
+    try:
+        _report(warehouse, out, last, elapsed)
+    except Exception as exc:  # noqa: BLE001 - reported on one line, the exit code stays 0
+        if _debug():
+            raise
+        print(f"warning: the run succeeded and its outputs are in {out}, but the summary could not be printed: "
+              f"{_one_line(exc)}", file=sys.stderr)
+
+
+class StateError(RuntimeError):
+    """The state folder (warehouse, archive, Dagster home) cannot be used."""
+
+
+@contextmanager
+def _state_in_use(state: Path) -> Iterator[dg.DagsterInstance]:
+    """Hold the state folder's run lock for the run (a live run elsewhere: refused at once), report runs left
+    unfinished by a dead process as failed and free their slots, and keep every state file owner-only."""
+    import dagster as dg
+
+    from pipelines.lib.config import dagster_home
+    from pipelines.lib.run_guard import (
+        RunInProgress,
+        exclusive_run,
+        owner_only_files,
+        recover_dead_runs,
+        secure_state,
+    )
+
+    with owner_only_files(), ExitStack() as stack:
+        try:
+            state.mkdir(parents=True, exist_ok=True)
+            home = dagster_home()
+            # DAGSTER_HOME may be set outside the state folder: its run history is kept owner-only too.
+            private = [state] if home.resolve().is_relative_to(state) else [state, home]
+            for folder in private:
+                secure_state(folder)
+            stack.enter_context(exclusive_run(state))
+            for folder in private:
+                stack.callback(secure_state, folder)  # what the run wrote, owner-only too
+            instance = stack.enter_context(dg.DagsterInstance.get())
+            recovered = recover_dead_runs(instance, state)
+        except RunInProgress:
+            raise
+        except Exception as exc:
+            raise StateError(f"the state folder {state} cannot be used: {_one_line(exc)}") from exc
+        for run_id in recovered:
+            print(f"run {run_id} was left unfinished by a process that died (killed, or the machine stopped): "
+                  "marked failed and its warehouse slot freed", flush=True)
+        yield instance
+
+
+def _read_text_csv(path: Path, numbers: tuple[str, ...] = ()):
+    """An output table with every column read as text and the named ones typed as numbers: inferring types from
+    the first rows fails on a month whose first KPI rows have no value (a CSWW-only, CIN-only or small 903 drop)."""
+    import polars as pl
+
+    frame = pl.read_csv(path, infer_schema=False)
+    return frame.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in numbers if c in frame.columns)
 
 
 def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
@@ -145,18 +216,18 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     pl.Config.set_tbl_hide_column_data_types(True)
     pl.Config.set_fmt_str_lengths(60)
     pl.Config.set_tbl_width_chars(170)
-    summary = pl.read_csv(out / "staged_tables.csv")
+    summary = _read_text_csv(out / "staged_tables.csv")
     with warehouse.connect(read_only=True) as con:
         current = con.sql("SELECT drop_id FROM staged.current_drop").fetchall()[0][0]
     staged = summary.filter(pl.col("drop_id") == current).drop("drop_id")
     print(f"\nStaged tables (drop {current}):")
     print(staged)
-    values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = _read_text_csv(out / "kpi_values.csv", ("numerator", "denominator", "value"))
     cards = load_cards()
     headline = pl.DataFrame({"kpi_id": [c.id for c in cards], "title": [c.title for c in cards],
                              "basis": [c.headline_basis for c in cards]})
     month = values.filter((pl.col("period_end") == last.isoformat()) & (pl.col("area") == "all"))
-    status = pl.read_csv(out / "kpi_status.csv")
+    status = _read_text_csv(out / "kpi_status.csv")
     blocked = status.filter((pl.col("status") != "published") & (pl.col("period_end") == last.isoformat()))
     if blocked.height:
         print(f"\nNot published for {last:%B %Y} (blocked: a critical data-quality check failed; no data: its "
@@ -177,6 +248,25 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
                         pl.col("value").round(1), "status"))
 
 
+_debug_requested = False  # --debug on this command line
+
+
+def _debug() -> bool:
+    """`--debug` or SCORECARD_DEBUG=1: let exceptions through with their traceback."""
+    return _debug_requested or os.environ.get("SCORECARD_DEBUG", "") not in ("", "0")
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one readable line: the OS's words and the path for file errors, else the first line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    cause = exc
+    while cause.__cause__ is not None and not str(cause).strip():
+        cause = cause.__cause__
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(cause).__name__
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     return _materialise(args, args.period, args.period)
 
@@ -186,6 +276,42 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         print("error: --to is before --from", file=sys.stderr)
         return 2
     return _materialise(args, args.start, args.end)
+
+
+def cmd_drops(args: argparse.Namespace) -> int:
+    from pipelines.lib.archive import archived_drops
+
+    archive = state_dir() / "archive"
+    drops = archived_drops(archive, include_withdrawn=True)
+    if not drops:
+        print(f"no drop archived in {archive}")
+        return 0
+    current = next((d.drop_id for d in reversed(drops) if d.withdrawn is None), None)
+    print(f"drops archived in {archive} (the current drop is the latest not withdrawn):")
+    for d in drops:
+        if d.withdrawn:
+            status = f"withdrawn {d.withdrawn['withdrawn_at']}: {d.withdrawn['reason']}"
+        else:
+            status = "current" if d.drop_id == current else "kept"
+        print(f"  {d.drop_id:<14} {len(d.files):>3} files  {status}")
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from pipelines.lib.archive import archived_drops, withdraw_drop
+    from pipelines.lib.run_guard import exclusive_run, owner_only_files
+
+    state = state_dir()
+    # Not while a run is reading the archive: it would publish from a drop the operator has just withdrawn.
+    with owner_only_files(), exclusive_run(state):
+        drop = withdraw_drop(state / "archive", args.drop, args.reason)
+    remaining = archived_drops(state / "archive")
+    now = remaining[-1].drop_id if remaining else None
+    print(f"drop {drop.drop_id} withdrawn ({drop.withdrawn['reason']}); it is kept in {drop.path} and will not be "
+          "used again, even if its folder stays in the landing folder.")
+    print(f"the current drop is now {now}: re-run the month to publish from it." if now
+          else "no drop is left in force: deliver a new drop before the next run.")
+    return 0
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -232,6 +358,7 @@ def _add_key_parser(sub: argparse._SubParsersAction) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scorecard", description=__doc__.split("\n\n")[0])
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error (or SCORECARD_DEBUG=1)")
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="write a synthetic authority's monthly drops")
@@ -269,6 +396,14 @@ def parser() -> argparse.ArgumentParser:
             r.add_argument("--to", dest="end", required=True, type=_month, help="last month YYYY-MM")
             r.set_defaults(func=cmd_backfill)
 
+    w = sub.add_parser("withdraw", help="withdraw an archived drop: kept, marked withdrawn, never used again")
+    w.add_argument("--drop", required=True, help="the drop to withdraw, YYYY-MM-DD or YYYY-MM-DDrN (see `drops`)")
+    w.add_argument("--reason", required=True, help="why, recorded beside the drop")
+    w.set_defaults(func=cmd_withdraw)
+
+    d = sub.add_parser("drops", help="list the archived drops with their status (current, kept, withdrawn)")
+    d.set_defaults(func=cmd_drops)
+
     u = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     u.add_argument("--port", type=int, default=3000)
     u.set_defaults(func=cmd_ui)
@@ -276,9 +411,28 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Exit codes: 0 the command did what was asked; 1 it failed (a failed run, an unusable state or landing
+# folder, a refused drop); 2 a usage error; 3 another run holds the state folder (retry later).
+EXIT_FAILED, EXIT_BUSY = 1, 3
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _debug_requested
     args = parser().parse_args(argv)
-    return args.func(args)
+    _debug_requested = args.debug
+    from pipelines.lib.run_guard import RunInProgress
+
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # One clear line for whoever reads the scheduler's log; --debug (or SCORECARD_DEBUG=1) keeps the traceback.
+        if _debug():
+            raise
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BUSY if isinstance(exc, RunInProgress) else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pipelines.lib.archive import archive_drop, archived_drops, landing_drops, l
 from pipelines.lib.config import authority
 from pipelines.lib.contract import contract
 from pipelines.lib.pseudonymise import load_key
-from pipelines.lib.staging import current_drop_id, stage_drop, staged_summary
+from pipelines.lib.staging import current_drop_id, record_withdrawn, stage_drop, staged_summary
 
 STAGED_KEYS = {name: dg.AssetKey(["staged", name]) for name in contract()}
 
@@ -47,6 +47,12 @@ def staged_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
             context.log.info(f"drop {drop.drop_id}: {summary.status}")
             for message in summary.messages:
                 context.log.warning(f"drop {drop.drop_id}: {message}")
+        # Withdrawn drops are not staged, and one staged before its withdrawal stops being the current drop.
+        withdrawn = {d.drop_id: d.withdrawn for d in archived_drops(warehouse.archive, include_withdrawn=True)
+                     if d.withdrawn}
+        for drop_id, marker in sorted(withdrawn.items()):
+            context.log.info(f"drop {drop_id}: withdrawn {marker['withdrawn_at']} ({marker['reason']}); not used")
+        record_withdrawn(con, withdrawn)
         current = current_drop_id(con)
         counts = staged_summary(con)
     for name, asset_key in STAGED_KEYS.items():

@@ -2,7 +2,7 @@
 
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.lib.paths import state_dir as default_state_dir
+from pipelines.lib.run_guard import exclusive_run, owner_only_files, recover_dead_runs, secure_state
 
 
 def _default(env: str, fallback: Path) -> str:
@@ -33,6 +34,24 @@ class Warehouse(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return Path(self.state_dir) / "warehouse.duckdb"
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Generator["Warehouse", None, None]:
+        """For a run (CLI, schedule or sensor alike), the process executing it holds the state folder's run lock
+        until the run ends, recovers runs left executing by a dead process, and writes state owner-only.
+        Sensor evaluations (no run) only read folders."""
+        if context.run is None or context.instance is None:
+            yield self
+            return
+        state = Path(self.state_dir)
+        with owner_only_files(), exclusive_run(state, context.run_id):
+            for run_id in recover_dead_runs(context.instance, state, keep=context.run_id):
+                context.log.warning(f"run {run_id} was left unfinished by a process that died: marked failed")
+            secure_state(state)
+            try:
+                yield self
+            finally:
+                secure_state(state)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

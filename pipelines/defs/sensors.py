@@ -11,6 +11,7 @@ from pipelines.defs.jobs import monthly_contract_job
 from pipelines.defs.partitions import reporting_months
 from pipelines.defs.resources import Warehouse
 from pipelines.lib.archive import DROP_NAME
+from pipelines.lib.run_guard import recover_before_request
 
 
 def covered_partition(extract_date: date) -> str:
@@ -23,6 +24,7 @@ def covered_partition(extract_date: date) -> str:
 @dg.sensor(job=monthly_contract_job, minimum_interval_seconds=300,
            description="A new YYYY-MM-DD folder in the landing folder triggers the month it covers.")
 def new_drop_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+    recover_before_request(context, Path(warehouse.state_dir))
     landing = Path(warehouse.landing_dir)
     if not landing.is_dir():
         return dg.SkipReason(f"landing folder {landing} does not exist")

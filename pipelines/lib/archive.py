@@ -3,6 +3,11 @@
 A drop is a folder `landing/<YYYY-MM-DD>/` (its extract date). Re-archiving the same files is a no-op; a
 different file set for an extract date already archived is refused unless revisions are allowed, in which
 case it is kept beside the first as `<date>r2`, `<date>r3`, ...
+
+An operator may withdraw an archived drop (a stray folder, a wrong delivery): it is kept, with a
+`withdrawn.json` marker beside its manifest saying when and why, but it is never the current drop and the same
+files in the landing folder are not archived again. A new file set for that date is kept as the next revision
+without --allow-revision when every earlier delivery of the date is withdrawn (none of them counts).
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 DROP_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})\Z")  # \Z: `$` would accept a trailing newline
 ARCHIVED_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})(?:r(\d+))?\Z")
 MANIFEST = "manifest.json"
+WITHDRAWN = "withdrawn.json"
 DATA_SUFFIXES = (".csv", ".parquet", ".xml", ".xlsx", ".xlsm")
 
 
@@ -36,6 +42,7 @@ class Drop:
     path: Path             # the archived folder
     files: tuple[dict, ...]  # [{'name', 'sha256', 'bytes'}]
     not_archived: tuple[dict, ...] = ()  # [{'name' (printable), 'status', 'reason'}]: entries kept out
+    withdrawn: dict | None = None  # {'withdrawn_at', 'reason'} when an operator withdrew it
 
     @property
     def revision(self) -> int:
@@ -209,16 +216,43 @@ def landing_others(landing: Path) -> list[str]:
 
 def read_drop(folder: Path) -> Drop:
     manifest = json.loads((folder / MANIFEST).read_text())
+    marker = folder / WITHDRAWN
     return Drop(manifest["drop_id"], date.fromisoformat(manifest["extract_date"]), folder,
-                tuple(manifest["files"]), tuple(manifest.get("not_archived", ())))
+                tuple(manifest["files"]), tuple(manifest.get("not_archived", ())),
+                json.loads(marker.read_text()) if marker.exists() else None)
 
 
-def archived_drops(archive: Path) -> list[Drop]:
+def archived_drops(archive: Path, include_withdrawn: bool = False) -> list[Drop]:
+    """Archived drops, oldest first; withdrawn ones only when asked for (they never count)."""
     if not archive.is_dir():
         return []
+    # Only folders named as drops: a `.<drop>-...` temporary folder left by a killed run is not a drop.
     found = [read_drop(p) for p in archive.iterdir()
              if ARCHIVED_NAME.fullmatch(p.name) and p.is_dir() and (p / MANIFEST).exists()]
-    return sorted(found, key=lambda d: (d.extract_date, d.revision))
+    return sorted((d for d in found if include_withdrawn or d.withdrawn is None),
+                  key=lambda d: (d.extract_date, d.revision))
+
+
+def withdraw_drop(archive: Path, drop_id: str, reason: str, withdrawn_at: datetime | None = None) -> Drop:
+    """Mark an archived drop withdrawn (kept, never deleted): it stops being a candidate for the current drop."""
+    if not reason.strip():
+        raise DropError("say why the drop is withdrawn (--reason)")
+    known = {d.drop_id: d for d in archived_drops(archive, include_withdrawn=True)}
+    drop = known.get(drop_id)
+    if drop is None:
+        listed = ", ".join(known) or "none"
+        raise DropError(f"no archived drop {drop_id} in {archive} (archived: {listed})")
+    if drop.withdrawn is not None:
+        raise DropError(f"drop {drop_id} was already withdrawn on {drop.withdrawn['withdrawn_at']}: "
+                        f"{drop.withdrawn['reason']}")
+    when = (withdrawn_at or datetime.now(UTC)).isoformat(timespec="seconds")
+    marker = {"drop_id": drop_id, "withdrawn_at": when, "reason": reason.strip()}
+    # Written whole and renamed into place: a half-written marker must never hide (or fail to hide) a drop.
+    tmp = drop.path / f".{WITHDRAWN}.tmp"
+    tmp.write_text(json.dumps(marker, indent=2) + "\n")
+    os.chmod(tmp, 0o400)
+    tmp.rename(drop.path / WITHDRAWN)
+    return read_drop(drop.path)
 
 
 def archive_drop(source: Path, archive: Path, allow_revision: bool = False) -> ArchiveOutcome:
@@ -245,26 +279,30 @@ def archive_drop(source: Path, archive: Path, allow_revision: bool = False) -> A
         detail = "; ".join(f"{e['name']}: {e['reason']}" for e in kept_out)
         detail = f" ({detail})" if detail else ""
         raise DropError(f"{source}: the drop folder is empty: no file to archive{detail}")
-    same_date = [d for d in archived_drops(archive) if d.extract_date == extract_date]
+    same_date = [d for d in archived_drops(archive, include_withdrawn=True) if d.extract_date == extract_date]
     for earlier in same_date:
         if earlier.files == files:
-            return ArchiveOutcome(earlier, "already archived")
-    if same_date and not allow_revision:
-        names = sorted({f["name"] for f in files} ^ {f["name"] for f in same_date[-1].files})
-        changed = sorted(f["name"] for f in files if f not in same_date[-1].files and f["name"] not in names)
+            # A withdrawn drop stays withdrawn: the same files left in the landing folder do not bring it back.
+            return ArchiveOutcome(earlier, "withdrawn, not used" if earlier.withdrawn else "already archived")
+    in_force = [d for d in same_date if d.withdrawn is None]
+    if in_force and not allow_revision:
+        names = sorted({f["name"] for f in files} ^ {f["name"] for f in in_force[-1].files})
+        changed = sorted(f["name"] for f in files if f not in in_force[-1].files and f["name"] not in names)
         detail = "; ".join(filter(None, [
             f"files added or missing: {', '.join(names)}" if names else "",
             f"files with different contents: {', '.join(changed)}" if changed else "",
         ]))
         raise DropError(
             f"{source}: a different file set for extract date {extract_date} is already archived as "
-            f"{same_date[-1].drop_id} ({detail}). Nothing was changed. To keep both, re-run with "
+            f"{in_force[-1].drop_id} ({detail}). Nothing was changed. To keep both, re-run with "
             f"--allow-revision; to replace, deliver it under a new extract date."
         )
     drop_id = extract_date.isoformat() + (f"r{len(same_date) + 1}" if same_date else "")
     # The archive holds person-level data: its folders are 0700 and its files 0400 (owner only).
     archive.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(archive, 0o700)
+    for stale in archive.glob(f".{drop_id}-*"):  # left by a run killed while copying (one run at a time)
+        shutil.rmtree(stale, ignore_errors=True)
     # Copy into a temporary folder and rename, so a half-copied drop is never seen as archived.
     tmp = Path(tempfile.mkdtemp(prefix=f".{drop_id}-", dir=archive))
     fd = _open_dir(source)

@@ -283,6 +283,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     if "drops" not in existing:
         db.run(con, "CREATE TABLE staged.drops (drop_id VARCHAR PRIMARY KEY, extract_date DATE, la_code VARCHAR,"
                     " revision INTEGER, manifest_json VARCHAR)")
+    if "withdrawn_drops" not in existing:
+        db.run(con, "CREATE TABLE staged.withdrawn_drops (drop_id VARCHAR PRIMARY KEY, withdrawn_at VARCHAR, "
+                    "reason VARCHAR)")
     install_reference(con)
 
 
@@ -663,14 +666,53 @@ def _has_rows(path: Path) -> bool:
         return True
 
 
+# The latest staged drop an operator has not withdrawn.
+_CURRENT_DROP = ("SELECT drop_id, extract_date FROM staged.drops "
+                 "WHERE drop_id NOT IN (SELECT drop_id FROM staged.withdrawn_drops) "
+                 "ORDER BY extract_date DESC, revision DESC LIMIT 1")
+
+
 def current_drop_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    return db.scalar(con, "SELECT drop_id FROM staged.drops ORDER BY extract_date DESC, revision DESC LIMIT 1")
+    if not db.scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' "
+                          "AND table_name = 'withdrawn_drops'"):  # staged before drops could be withdrawn
+        return db.scalar(con, "SELECT drop_id FROM staged.drops ORDER BY extract_date DESC, revision DESC LIMIT 1")
+    return db.scalar(con, "SELECT drop_id FROM (" + _CURRENT_DROP + ")")
+
+
+def ensure_withdrawn_table(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse staged before drops could be withdrawn gains the (empty) table."""
+    db.run(con, "CREATE SCHEMA IF NOT EXISTS staged; CREATE TABLE IF NOT EXISTS staged.withdrawn_drops "
+                "(drop_id VARCHAR PRIMARY KEY, withdrawn_at VARCHAR, reason VARCHAR)")
+
+
+def record_withdrawn(con: duckdb.DuckDBPyConnection, withdrawn: dict[str, dict]) -> bool:
+    """Mirror the archive's withdrawn markers ({drop_id: {'withdrawn_at', 'reason'}}) in the warehouse and point
+    the `current` views at the latest drop not withdrawn. Returns whether the current drop changed."""
+    ensure_withdrawn_table(con)
+    before = set(db.rows(con, "SELECT drop_id FROM staged.withdrawn_drops"))
+    current = (db.scalar(con, "SELECT drop_id FROM staged.current_drop")
+               if db.scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' "
+                                 "AND table_name = 'current_drop'") else None)
+    db.run(con, "BEGIN TRANSACTION")
+    try:
+        db.run(con, "DELETE FROM staged.withdrawn_drops")
+        for drop_id, marker in sorted(withdrawn.items()):
+            db.run(con, "INSERT INTO staged.withdrawn_drops VALUES ($drop_id, $at, $reason)",
+                   {"drop_id": drop_id, "at": marker.get("withdrawn_at"), "reason": marker.get("reason")})
+        changed = current != current_drop_id(con)
+        if (changed or before != {(d,) for d in withdrawn}) and db.scalar(con, "SELECT count(*) FROM staged.drops"):
+            refresh_current(con)
+        db.run(con, "COMMIT")
+    except Exception:
+        db.run(con, "ROLLBACK")
+        raise
+    return changed
 
 
 def refresh_current(con: duckdb.DuckDBPyConnection) -> None:
-    """Point the `current` views at the latest drop and rebuild the postcode reference for it."""
-    db.run(con, "CREATE OR REPLACE TABLE staged.current_drop AS "
-                "SELECT drop_id, extract_date FROM staged.drops ORDER BY extract_date DESC, revision DESC LIMIT 1")
+    """Point the `current` views at the latest drop not withdrawn and rebuild the postcode reference for it."""
+    ensure_withdrawn_table(con)
+    db.run(con, "CREATE OR REPLACE TABLE staged.current_drop AS " + _CURRENT_DROP)
     for table in contract().values():
         # Identifiers come from the contract file (validated); the drop is selected by data, not text.
         db.run(con, f"CREATE OR REPLACE VIEW current.{ident(table.name)} AS "  # noqa: S608

@@ -20,6 +20,7 @@ cur AS (SELECT drop_id, extract_date, revision FROM staged.drops WHERE drop_id =
 prev AS (
     SELECT d.drop_id, d.extract_date, d.revision FROM staged.drops AS d, cur
     WHERE (d.extract_date, d.revision) < (cur.extract_date, cur.revision)
+      AND d.drop_id NOT IN (SELECT drop_id FROM staged.withdrawn_drops)  -- a withdrawn drop is nobody's previous
     ORDER BY d.extract_date DESC, d.revision DESC
     LIMIT 1
 )

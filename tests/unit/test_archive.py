@@ -316,3 +316,53 @@ def test_drop_name_patterns_refuse_a_trailing_newline_however_they_are_applied()
 
     assert DROP_NAME.match("2024-03-31") and ARCHIVED_NAME.match("2024-03-31r2")
     assert not DROP_NAME.match("2024-03-31\n") and not ARCHIVED_NAME.match("2024-03-31r2\n")
+def test_a_copy_left_by_a_killed_run_is_not_a_drop_and_is_cleared(tmp_path):
+    # kill -9 after the manifest was written but before the rename leaves `.<drop>-xxxx/` with a manifest
+    src = write_drop(tmp_path / "landing", "2024-03-31", two_files())
+    archive = tmp_path / "archive"
+    leftover = archive / ".2024-03-31-abcd"
+    leftover.mkdir(parents=True)
+    (leftover / "manifest.json").write_text(json.dumps({"drop_id": "2024-03-31", "extract_date": "2024-03-31",
+                                                       "files": []}))
+    assert archived_drops(archive) == []
+    assert archive_drop(src, archive).status == "archived"
+    assert sorted(p.name for p in archive.iterdir()) == ["2024-03-31"]
+
+
+def test_a_withdrawn_drop_is_kept_marked_and_not_archived_again(tmp_path):
+    from pipelines.lib.archive import withdraw_drop
+
+    landing = tmp_path / "landing"
+    archive = tmp_path / "archive"
+    archive_drop(write_drop(landing, "2024-03-31", two_files()), archive)
+    stray = write_drop(landing, "2024-04-15", {"ssd_contacts.csv": CONTACTS})
+    archive_drop(stray, archive)
+    before = snapshot(archive)
+    drop = withdraw_drop(archive, "2024-04-15", "stray folder")
+    assert drop.withdrawn["reason"] == "stray folder"
+    # kept whole: every archived byte is still there, with the marker beside the manifest
+    after = snapshot(archive)
+    assert {k: v for k, v in after.items() if not k.endswith("withdrawn.json")} == before
+    assert [d.drop_id for d in archived_drops(archive)] == ["2024-03-31"]
+    assert [d.drop_id for d in archived_drops(archive, include_withdrawn=True)] == ["2024-03-31", "2024-04-15"]
+    # the folder left in the landing folder does not come back
+    assert archive_drop(stray, archive).status == "withdrawn, not used"
+    assert [d.drop_id for d in archived_drops(archive)] == ["2024-03-31"]
+    with pytest.raises(DropError, match="already withdrawn"):
+        withdraw_drop(archive, "2024-04-15", "again")
+    with pytest.raises(DropError, match="no archived drop 2024-05-31"):
+        withdraw_drop(archive, "2024-05-31", "unknown")
+    with pytest.raises(DropError, match="say why"):
+        withdraw_drop(archive, "2024-03-31", " ")
+
+
+def test_a_corrected_delivery_of_a_withdrawn_date_is_the_next_revision(tmp_path):
+    from pipelines.lib.archive import withdraw_drop
+
+    landing = tmp_path / "landing"
+    archive = tmp_path / "archive"
+    archive_drop(write_drop(landing, "2024-04-15", {"ssd_contacts.csv": CONTACTS}), archive)
+    withdraw_drop(archive, "2024-04-15", "incomplete")
+    outcome = archive_drop(write_drop(tmp_path / "again", "2024-04-15", two_files()), archive)
+    assert (outcome.drop.drop_id, outcome.status) == ("2024-04-15r2", "archived as revision")
+    assert [d.drop_id for d in archived_drops(archive)] == ["2024-04-15r2"]

@@ -69,6 +69,7 @@ def test_corpus_case(case: Path, tmp_path: Path):
     try:
         for spec in drops:
             check_drop(con, case, spec, tmp_path / "archive")
+            check_withdrawal(con, spec, tmp_path / "archive")
     finally:
         con.close()
 
@@ -109,10 +110,14 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
         return
     try:
         outcome = archive_drop(folder, archive)
-        summary = stage_drop(con, outcome.drop, KEY, LA)
+        # a withdrawn drop is not staged (as the staging asset skips it)
+        summary = stage_drop(con, outcome.drop, KEY, LA) if outcome.drop.withdrawn is None else None
     except Exception as exc:  # noqa: BLE001 - the point of the corpus: nothing escapes
         pytest.fail(f"{case.name}: {type(exc).__name__} escaped: {exc}")
     assert outcome.status == spec.get("archive", "archived")
+    if summary is None:
+        assert spec.get("stage") == "withdrawn", f"{case.name}: {outcome.drop.drop_id} is withdrawn"
+        return
     assert summary.status == spec.get("stage", "staged")
     if summary.status != "staged":
         return
@@ -209,3 +214,18 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
             assert any(phrase in r for r in reasons), f"{case.name}: {kpi} not 'no data' ({phrase}): {reasons}"
         for kpi in spec.get("has_data") or []:
             assert no_data_reasons(con, card(kpi), drop_id, month, absent) == {}, f"{case.name}: {kpi}"
+
+
+def check_withdrawal(con, spec: dict, archive: Path) -> None:
+    """Optional keys: `withdraw: {drop, reason}` withdraws an archived drop after this delivery (as `scorecard
+    withdraw` does; the next run mirrors it in the warehouse); `current`: the current drop expected after it."""
+    from pipelines.lib.archive import archived_drops, withdraw_drop
+    from pipelines.lib.staging import current_drop_id, record_withdrawn
+
+    if "withdraw" in spec:
+        withdraw_drop(archive, spec["withdraw"]["drop"], spec["withdraw"]["reason"])
+        record_withdrawn(con, {d.drop_id: d.withdrawn for d in archived_drops(archive, include_withdrawn=True)
+                               if d.withdrawn})
+    if "current" in spec:
+        assert current_drop_id(con) == spec["current"]
+        assert db.scalar(con, "SELECT drop_id FROM staged.current_drop") == spec["current"]

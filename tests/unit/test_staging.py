@@ -342,6 +342,29 @@ def test_current_views_show_the_latest_drop_only(tmp_path):
     assert db.rows(con, "SELECT cont_contact_id, drop_id FROM ssd_contacts") == [("C9", "2024-03-31")]
 
 
+def test_a_withdrawn_drop_stops_being_current(tmp_path):
+    from pipelines.lib.archive import archived_drops, withdraw_drop
+    from pipelines.lib.staging import current_drop_id, record_withdrawn
+
+    con = duckdb.connect()
+    feb = make_drop(tmp_path, "2024-02-29", {"ssd_contacts.csv": contacts_csv("C1", "C2", "C3")})
+    stray = make_drop(tmp_path, "2024-03-15", {"ssd_contacts.csv": contacts_csv("C9")})
+    stage_drop(con, feb, KEY, LA)
+    stage_drop(con, stray, KEY, LA)
+    use_current(con)
+    assert current_drop_id(con) == "2024-03-15"
+    withdraw_drop(tmp_path / "archive", "2024-03-15", "stray folder")
+    marks = {d.drop_id: d.withdrawn for d in archived_drops(tmp_path / "archive", include_withdrawn=True)
+             if d.withdrawn}
+    assert record_withdrawn(con, marks) is True
+    assert current_drop_id(con) == "2024-02-29"
+    assert db.rows(con, "SELECT drop_id FROM staged.current_drop") == [("2024-02-29",)]
+    assert db.rows(con, "SELECT cont_contact_id FROM ssd_contacts ORDER BY 1") == [("C1",), ("C2",), ("C3",)]
+    # its staged rows are kept (derived data; the archive keeps the drop itself)
+    assert count(con, "SELECT count(*) FROM staged.ssd_contacts WHERE drop_id = '2024-03-15'") == 1
+    assert record_withdrawn(con, marks) is False  # nothing changed
+
+
 def test_binary_file_with_garbage_only_in_the_header_line_is_refused(tmp_path):
     png = bytes.fromhex("89504e470d0a1a0a0000000d49484452")  # \x89PNG\r\n\x1a\n....IHDR
     drop = make_drop(tmp_path, "2024-01-31", {"ssd_contacts.csv": png})

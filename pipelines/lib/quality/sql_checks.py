@@ -83,7 +83,9 @@ def _fill_counts(con: duckdb.DuckDBPyConnection) -> None:
         # Table names come from the contract (validated identifiers); values are bound.
         db.run(con, "INSERT INTO quality_counts SELECT $t, d.drop_id, d.extract_date, d.revision, "
                     "any_value(s.source_file), count(s.drop_id) FROM staged.drops d "
-                    "LEFT JOIN staged." + ident(table.name) + " s ON s.drop_id = d.drop_id GROUP BY ALL",
+                    "LEFT JOIN staged." + ident(table.name) + " s ON s.drop_id = d.drop_id "
+                    # a withdrawn drop is nobody's previous drop
+                    "WHERE d.drop_id NOT IN (SELECT drop_id FROM staged.withdrawn_drops) GROUP BY ALL",
                {"t": table.name})
     # A table not delivered in a drop has no file: counts of 0 there are not compared (no source_file). A
     # header-only file is delivered with 0 rows: compared (a collapse to nothing), named by the manifest.
