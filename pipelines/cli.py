@@ -161,7 +161,8 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     status = pl.read_csv(out / "kpi_status.csv")
     blocked = status.filter((pl.col("status") == "blocked") & (pl.col("period_end") == last.isoformat()))
     if blocked.height:
-        print(f"\nNot published for {last:%B %Y} (a critical data-quality check failed; see data_quality.html):")
+        print(f"\nNot published for {last:%B %Y} (a critical data-quality check failed; "
+              "see restricted/data_quality.html):")
         for row in blocked.iter_rows(named=True):
             print(f"  {row['kpi_id']}: {row['reasons']}")
     else:

@@ -128,5 +128,6 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
     }
     for path, frame in tables.items():
         write_atomic_csv(frame, path)
-    write_atomic_text(data_quality_html(con, first, last, status), out / "data_quality.html")
-    return {**{p: f.height for p, f in tables.items()}, out / "data_quality.html": status.height}
+    # the readable page of error_report.csv, with counts of failing records (small ones included): restricted
+    write_atomic_text(data_quality_html(con, first, last, status), restricted / "data_quality.html")
+    return {**{p: f.height for p, f in tables.items()}, restricted / "data_quality.html": status.height}

@@ -148,7 +148,7 @@ def test_permissions_published_follow_umask_restricted_are_owner_only(tmp_path):
     finally:
         os.umask(old)
     mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*")}
-    assert mode["staged_tables.csv"] == mode["ocg_pack_2020-03.html"] == mode["data_quality.html"] == 0o644
+    assert mode["staged_tables.csv"] == mode["ocg_pack_2020-03.html"] == mode["core_data_set_2020-03.html"] == 0o644
     assert mode["restricted"] == 0o700
     assert mode["kpi_values.csv"] == 0o600
 
