@@ -226,3 +226,11 @@ def test_hostile_text_is_escaped_in_html_and_never_a_formula_in_the_workbook(pac
     ws = openpyxl.load_workbook(xlsx)["By team"]
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.value == "'" + HOSTILE and c.data_type == "s" for c in cells)
+
+
+def test_figures_print_alike_whatever_the_last_bits_of_a_sum():
+    """Two fresh runs printed an FTE total as 12 in one clinic pack and 12.00 in the other."""
+    from pipelines.lib.packs.data import fmt_count, fmt_value
+
+    assert fmt_count(11.999999999999998) == fmt_count(12.000000000000002) == fmt_count(12.0) == "12"
+    assert fmt_value(4.999999999999999, "count") == fmt_value(5.0, "count") == "5"

@@ -56,7 +56,8 @@ def fmt_value(x: Any, unit: str) -> str:
     if isinstance(x, str):
         if x == "c":
             return "c"
-        x = float(x)
+    # sums of doubles differ in their last bits between runs: 12 must never print as 12.00 in the next run
+    x = round(float(x), 6)
     if unit == "percent":
         return f"{x:.1f}%"
     if unit == "days":
@@ -71,7 +72,8 @@ def fmt_count(x: Any) -> str:
         return "–"
     if isinstance(x, str):
         return x
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.2f}"
+    x = round(float(x), 6)  # as in fmt_value: the same text whatever the last bits of a sum of FTEs
+    return f"{int(x):,}" if x.is_integer() else f"{x:,.2f}"
 
 
 def rag_label(r: str) -> dict[str, str]:
