@@ -126,7 +126,7 @@ def core_data_set_outputs(context: dg.AssetExecutionContext, warehouse: Warehous
     with warehouse.connect(read_only=True) as con:
         use_current(con)
         # into the run's folder: outputs/publish publishes them with the run's other outputs
-        written = write_core_data_set(con, last, run_folder(Path(warehouse.out_dir), context.run_id))
+        written = write_core_data_set(con, last, run_folder(Path(warehouse.out_dir), context.run.run_id))
     for path in written:
         context.log.info(f"wrote {path.name}")
     return dg.MaterializeResult(metadata={p.name: p.stat().st_size for p in written})

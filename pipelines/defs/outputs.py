@@ -28,7 +28,7 @@ def kpi_tables(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Ma
     keys = context.partition_key_range
     first, last = month_end(keys.start), month_end(keys.end)
     with warehouse.connect(read_only=True) as con:
-        written = write_outputs(con, run_folder(Path(warehouse.out_dir), context.run_id), first, last)
+        written = write_outputs(con, run_folder(Path(warehouse.out_dir), context.run.run_id), first, last)
     for path, rows in written.items():
         context.log.info(f"wrote {path.name} ({rows} rows)")
     return dg.MaterializeResult(metadata={p.name: rows for p, rows in written.items()})
@@ -48,7 +48,7 @@ def publish(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mater
     from pipelines.lib.publish import discard_stale, publish_run, stale_run_ids
 
     out = Path(warehouse.out_dir)
-    published = publish_run(out, context.run_id)
+    published = publish_run(out, context.run.run_id)
     # A run folder is stale when its run is over (failed or cancelled elsewhere, e.g. in the UI); a run still
     # in progress keeps its folder.
     stale = []

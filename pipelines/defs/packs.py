@@ -22,7 +22,7 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     from pipelines.lib.publish import run_folder
 
     last = month_end(context.partition_key_range.end)
-    out = run_folder(Path(warehouse.out_dir), context.run_id)  # outputs/publish publishes them
+    out = run_folder(Path(warehouse.out_dir), context.run.run_id)  # outputs/publish publishes them
     with warehouse.connect(read_only=True) as con:
         written = [render_ocg_pack(con, last, out), write_workbook(con, last, out)]
         if warehouse.clinic_pack:

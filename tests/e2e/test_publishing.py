@@ -110,6 +110,31 @@ def test_last_step_failing_on_a_folder_in_the_way_changes_nothing(first, small_l
     assert snapshot(out) == before
 
 
+def test_a_really_full_disk_changes_nothing(first, small_landing, key, tmp_path):
+    """--out on a disk with room for the published outputs but not for a second copy (a tmpfs; needs root):
+    the run fails for lack of space while writing its own folder, and --out is byte-identical, with no
+    temp file or run folder left (it used to rewrite 10 outputs and leave a 3 MB temp file)."""
+    state, published = first
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    size = sum(p.stat().st_size for p in published.rglob("*") if p.is_file()) + 2_000_000
+    mounted = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                                                    str(disk)], capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("needs root and a tmpfs mount")
+    try:
+        out = disk / "out"
+        shutil.copytree(published, out)
+        before = snapshot(out)
+        failed = scorecard(cli_env(state, key), "run", "--extracts", str(small_landing), "--period", PERIOD,
+                           "--out", str(out), "--clinic")
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert "No space left on device" in failed.stderr and "nothing was published" in failed.stderr
+        assert snapshot(out) == before
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
 # ------------------------------------------------------------------ a fault in each output step, in-process
 def _fail(*_args, **_kwargs):
     raise RuntimeError("injected failure")
@@ -154,11 +179,7 @@ def test_a_fault_in_any_output_step_publishes_nothing(fault, first, small_landin
         (out / "scorecard_2020-03.xlsx").mkdir()
     else:
         target, replacement = FAULTS[fault]
-        module, _, attr = target.rpartition(".")
-        owner = __import__(module.split(".")[0])
-        for part in module.split(".")[1:]:
-            owner = getattr(owner, part)
-        monkeypatch.setattr(owner, attr, replacement)
+        monkeypatch.setattr(target, replacement)
     monkeypatch.setenv("SCORECARD_STATE", str(state))
     before = snapshot(out)
     warehouse = Warehouse(landing_dir=str(small_landing), out_dir=str(out), state_dir=str(state))
@@ -167,4 +188,27 @@ def test_a_fault_in_any_output_step_publishes_nothing(fault, first, small_landin
                             resources={"warehouse": warehouse}, raise_on_error=False)
     assert not result.success
     discard(out, result.run_id)
+    assert snapshot(out) == before
+
+
+def test_publish_removes_the_folders_of_runs_that_are_over(first, small_landing, tmp_path, monkeypatch):
+    """A run that failed outside the CLI (the UI) leaves its folder; the next publish removes it, and the
+    output steps re-run over the same warehouse publish the same bytes."""
+    import dagster as dg
+
+    from pipelines.definitions import ASSETS
+    from pipelines.defs.resources import Warehouse
+
+    state, published = first
+    out = tmp_path / "out"
+    shutil.copytree(published, out)
+    (out / ".run-failed-in-the-ui" / "restricted").mkdir(parents=True)
+    (out / ".run-failed-in-the-ui" / "kpi_status.csv").write_text("half\n")
+    before = snapshot(published)
+    monkeypatch.setenv("SCORECARD_STATE", str(state))
+    warehouse = Warehouse(landing_dir=str(small_landing), out_dir=str(out), state_dir=str(state), clinic_pack=True)
+    selection = [dg.AssetKey(["outputs", n]) for n in ("kpi_tables", "packs", "core_data_set", "publish")]
+    result = dg.materialize(ASSETS, selection=selection, partition_key=f"{PERIOD}-01",
+                            resources={"warehouse": warehouse})
+    assert result.success
     assert snapshot(out) == before
