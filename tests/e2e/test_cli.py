@@ -108,7 +108,7 @@ def test_clean_synthetic_authority_passes_every_critical_check(month_run):
     assert status.height >= 21
     assert set(status["status"]) == {"published"}, status.filter(pl.col("status") != "published")
     assert (out / "ocg_pack_2020-03.html").exists() and (out / "scorecard_2020-03.xlsx").exists()
-    assert not (out / "clinic_pack_2020-03.html").exists()  # restricted: only on request
+    assert not (out / "restricted" / "clinic_pack_2020-03.html").exists()  # restricted: only on request
 
 
 def test_core_data_set_values_for_every_case_measure(month_run):
