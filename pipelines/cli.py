@@ -131,6 +131,9 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
         )
     elapsed = time.perf_counter() - started
     if not result.success:
+        from pipelines.lib.publish import discard
+
+        discard(out, result.run_id)  # the run's own folder: nothing of it reaches --out
         failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         for event in failures:
             error = event.step_failure_data.error
@@ -222,7 +225,7 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     staged = summary.filter(pl.col("drop_id") == current).drop("drop_id")
     print(f"\nStaged tables (drop {current}):")
     print(staged)
-    values = _read_text_csv(out / "kpi_values.csv", ("numerator", "denominator", "value"))
+    values = _read_text_csv(out / "restricted" / "kpi_values.csv", ("numerator", "denominator", "value"))
     cards = load_cards()
     headline = pl.DataFrame({"kpi_id": [c.id for c in cards], "title": [c.title for c in cards],
                              "basis": [c.headline_basis for c in cards]})
@@ -231,13 +234,13 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     blocked = status.filter((pl.col("status") != "published") & (pl.col("period_end") == last.isoformat()))
     if blocked.height:
         print(f"\nNot published for {last:%B %Y} (blocked: a critical data-quality check failed; no data: its "
-              "inputs are absent; see data_quality.html):")
+              "inputs are absent; see restricted/data_quality.html):")
         for row in blocked.iter_rows(named=True):
             print(f"  {row['kpi_id']} ({row['status']}): {row['reasons']}")
     else:
         print(f"\nEvery KPI passed its data-quality checks for {last:%B %Y}.")
     print(f"\nwrote in {elapsed:.1f} s:")
-    for path in sorted([*out.glob("*.csv"), *out.glob("*.html"), *out.glob("*.xlsx")]):
+    for path in sorted(p for pattern in ("*.csv", "*.html", "*.xlsx", "restricted/*") for p in out.glob(pattern)):
         print(f"  {path}")
     # The KPI table comes last: it is what the person running the month looks at.
     print(f"\nKPI values for the month ending {last} (trust, headline basis):")

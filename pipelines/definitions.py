@@ -2,7 +2,7 @@
 
 The asset graph reads like the data's path: raw_drops -> staged/<table> -> quality/input_checks -> kpi/<KPI>
 -> outputs (tables, then packs); beside the KPIs, the core data set: core/<case measure>, core/published_measures
--> outputs/core_data_set.
+-> outputs/core_data_set; outputs/publish publishes every output file of the run together.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pipelines.defs.core_data_set import core_case_measures, core_data_set_outpu
 from pipelines.defs.ingest import raw_drops, staged_tables
 from pipelines.defs.jobs import ingest_job, monthly_contract_job
 from pipelines.defs.kpis import kpi_values
-from pipelines.defs.outputs import kpi_tables
+from pipelines.defs.outputs import kpi_tables, publish
 from pipelines.defs.packs import packs
 from pipelines.defs.quality import input_checks
 from pipelines.defs.resources import Warehouse
@@ -21,7 +21,7 @@ from pipelines.defs.schedules import monthly_ocg_schedule
 from pipelines.defs.sensors import new_drop_sensor
 
 ASSETS = [raw_drops, staged_tables, input_checks, kpi_values, core_case_measures, published_measures, kpi_tables,
-          packs, core_data_set_outputs]
+          packs, core_data_set_outputs, publish]
 
 
 def build_definitions(warehouse: Warehouse | None = None, loggers: dict | None = None) -> dg.Definitions:

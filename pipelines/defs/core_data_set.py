@@ -120,7 +120,7 @@ def published_measures(context: dg.AssetExecutionContext, warehouse: Warehouse) 
     key=dg.AssetKey(["outputs", "core_data_set"]), group_name="outputs",
     deps=[*CASE_CARDS, PUBLISHED_KEY, STAGED_KEYS["local_feeds"], dg.AssetKey(["outputs", "kpi_tables"])],
     partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(), pool="warehouse",
-    description="core_data_set_values.csv (every measure, every source), core_data_set_YYYY-MM.html (the "
+    description="restricted/core_data_set_values.csv (every measure, every source), core_data_set_YYYY-MM.html (the "
                 "quarterly pack, by commitment) and core_data_set_YYYY-MM.xlsx, for the quarter ending on or "
                 "before the run's last month",
 )
@@ -128,11 +128,13 @@ def core_data_set_outputs(context: dg.AssetExecutionContext, warehouse: Warehous
     from pathlib import Path
 
     from pipelines.lib.packs.core_data_set import write_core_data_set
+    from pipelines.lib.publish import run_folder
 
     last = month_end(context.partition_key_range.end)
     with warehouse.connect(read_only=True) as con:
         use_current(con)
-        written = write_core_data_set(con, last, Path(warehouse.out_dir))
+        # into the run's folder: outputs/publish publishes them with the run's other outputs
+        written = write_core_data_set(con, last, run_folder(Path(warehouse.out_dir), context.run.run_id))
     for path in written:
-        context.log.info(f"wrote {path}")
-    return dg.MaterializeResult(metadata={p.name: dg.MetadataValue.path(str(p)) for p in written})
+        context.log.info(f"wrote {path.name}")
+    return dg.MaterializeResult(metadata={p.name: p.stat().st_size for p in written})

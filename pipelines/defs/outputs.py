@@ -1,7 +1,8 @@
 """The run's outputs in the out folder: staged-table summary and KPI values for the partition range.
 
-Files are written to a temporary name and renamed into place, so a failed run never leaves a half-written
-file and the last good output stays published.
+Every output-writing asset (this one, outputs/packs, outputs/core_data_set) writes into the run's own folder
+`<out>/.run-<run_id>/`; outputs/publish, which depends on all of them, moves everything into `<out>` by rename
+only at the end (pipelines/lib/publish.py). A run that fails in any step publishes nothing.
 """
 
 
@@ -13,21 +14,51 @@ from pipelines.defs.kpis import CARDS, history_start
 from pipelines.defs.partitions import month_end, reporting_months
 from pipelines.defs.resources import Warehouse
 from pipelines.lib.outputs import write_outputs
+from pipelines.lib.publish import run_folder
 
 
 @dg.asset(
     key=dg.AssetKey(["outputs", "kpi_tables"]), group_name="outputs", deps=list(CARDS),
     partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(),
-    description="kpi_values.csv (trust and council rows of published KPIs), kpi_values_by_team.csv, "
-                "kpi_status.csv, error_report.csv, staged_tables.csv, "
-                "rejections.csv in the out folder",
+    description="kpi_status.csv and staged_tables.csv (published); restricted/: kpi_values.csv (trust and "
+                "council rows), kpi_values_by_team.csv, error_report.csv, data_quality.html, rejections.csv, "
+                "quarantined_rows.csv. Written into the run's folder; outputs/publish publishes them",
 )
 def kpi_tables(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     keys = context.partition_key_range
     first, last = month_end(keys.start), month_end(keys.end)
     with warehouse.connect(read_only=True) as con:
         # statuses of the 12 recomputed months too: an older record may block them (defs/kpis.py)
-        written = write_outputs(con, Path(warehouse.out_dir), first, last, status_first=history_start(last))
+        written = write_outputs(con, run_folder(Path(warehouse.out_dir), context.run.run_id), first, last,
+                                status_first=history_start(last))
     for path, rows in written.items():
-        context.log.info(f"wrote {path} ({rows} rows)")
-    return dg.MaterializeResult(metadata={p.name: dg.MetadataValue.path(str(p)) for p in written})
+        context.log.info(f"wrote {path.name} ({rows} rows)")
+    return dg.MaterializeResult(metadata={p.name: rows for p, rows in written.items()})
+
+
+OUTPUT_KEYS = [dg.AssetKey(["outputs", "kpi_tables"]), dg.AssetKey(["outputs", "packs"]),
+               dg.AssetKey(["outputs", "core_data_set"])]
+
+
+@dg.asset(
+    key=dg.AssetKey(["outputs", "publish"]), group_name="outputs", deps=OUTPUT_KEYS,
+    partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(),
+    description="Moves every file the run wrote (its folder <out>/.run-<run_id>/) into the out folder by rename "
+                "only, all together; removes the folders of runs that ended without publishing",
+)
+def publish(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from pipelines.lib.publish import discard_stale, publish_run, stale_run_ids
+
+    out = Path(warehouse.out_dir)
+    published = publish_run(out, context.run.run_id)
+    # A run folder is stale when its run is over (failed or cancelled elsewhere, e.g. in the UI); a run still
+    # in progress keeps its folder.
+    stale = []
+    for run_id in stale_run_ids(out):
+        run = context.instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            stale.append(run_id)
+    discard_stale(out, stale)
+    context.log.info(f"published {len(published)} file(s) to {out}"
+                     + (f"; removed {len(stale)} unfinished run folder(s)" if stale else ""))
+    return dg.MaterializeResult(metadata={"published": len(published), "stale_run_folders_removed": len(stale)})

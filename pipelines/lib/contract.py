@@ -35,6 +35,10 @@ LINEAGE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Column-name classification on top of the logical type: birth dates (pers_dob, pers_expected_dob) and names
+# of people (team and area names are not personal).
+_BIRTH = re.compile(r"(^|_)(dob|birth|expected_dob)(_|$)")
+_PERSON_NAME = re.compile(r"(^|_)(forename|surname|first_name|last_name|full_name|person_name|worker_name)(_|$)")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,22 @@ class Table:
     @property
     def person_columns(self) -> list[str]:
         return [c for c, t in self.columns.items() if t == "person_id"]
+
+    def personal_kind(self, column: str) -> str | None:
+        """What personal data a column holds ('person id', 'postcode', 'date of birth', 'name') or None: a
+        value of such a column is never quoted in an output (rejections.csv withholds it)."""
+        typ = self.columns.get(column)
+        if typ is None:
+            return "unknown column"
+        if typ == "person_id":
+            return "person id"
+        if typ == "postcode":
+            return "postcode"
+        if typ == "date" and _BIRTH.search(column):
+            return "date of birth"
+        if typ == "string" and _PERSON_NAME.search(column):
+            return "name"
+        return None
 
     def polars_schema(self, lineage: bool = False) -> dict[str, pl.DataType]:
         schema = {c: POLARS_TYPES[t] for c, t in self.columns.items()}

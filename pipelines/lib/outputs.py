@@ -1,9 +1,7 @@
-"""Writing the run's tables to the out folder atomically."""
+"""The run's tables, written into the run's folder (pipelines/lib/publish.py publishes them all together)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +10,8 @@ import polars as pl
 
 from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.paths import PROJECT_ROOT
+from pipelines.lib.publish import RESTRICTED, write_csv, write_text
+from pipelines.lib.records import quarantined_rows, rejected_cells
 from pipelines.lib.staging import drop_files_frame, staged_summary
 
 TEMPLATES = PROJECT_ROOT / "dashboards" / "templates"
@@ -21,15 +21,8 @@ VALUE_COLUMNS = ["kpi_id", "period_end", "basis", "area", "team", "worker", "num
 
 
 def write_atomic_csv(frame: pl.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.write_csv(tmp, date_format="%Y-%m-%d", float_precision=6)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """A CSV into the run's folder (text cells made formula-safe; restricted ones 0600)."""
+    write_csv(frame, path)
 
 
 def kpi_values_frame(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pl.DataFrame:
@@ -97,11 +90,7 @@ def files_received(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def write_atomic_text(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_text(text, path)
 
 
 def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, status: pl.DataFrame) -> str:
@@ -146,19 +135,21 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
     ).drop("reasons")
     area_rows = values.filter(pl.col("team").is_null() & pl.col("worker").is_null()).drop("team", "worker")
     team_rows = values.filter(pl.col("team").is_not_null() | pl.col("worker").is_not_null())
-    rejections = con.sql(
-        "SELECT r.* FROM staged.rejections r JOIN staged.current_drop c USING (drop_id) "
-        "ORDER BY table_name, column_name, source_row").pl()
+    restricted = out / RESTRICTED
     tables = {
-        out / "kpi_values.csv": area_rows,
-        out / "kpi_values_by_team.csv": team_rows,
+        # unsuppressed tables and record lists: restricted (README "Who may see which output")
+        restricted / "kpi_values.csv": area_rows,
+        restricted / "kpi_values_by_team.csv": team_rows,
+        restricted / "rejections.csv": rejected_cells(con),
+        restricted / "quarantined_rows.csv": quarantined_rows(con),
+        restricted / "error_report.csv": error_report(con, first, last),
+        # counts per table and publication status: published
         out / "staged_tables.csv": staged_summary(con),
-        out / "rejections.csv": rejections,
         out / "kpi_status.csv": status,
-        out / "error_report.csv": error_report(con, first, last),
         out / "drop_files.csv": files_received(con),
     }
     for path, frame in tables.items():
         write_atomic_csv(frame, path)
-    write_atomic_text(data_quality_html(con, first, last, status), out / "data_quality.html")
-    return {**{p: f.height for p, f in tables.items()}, out / "data_quality.html": status.height}
+    # the readable page of error_report.csv, with counts of failing records (small ones included): restricted
+    write_atomic_text(data_quality_html(con, first, last, status), restricted / "data_quality.html")
+    return {**{p: f.height for p, f in tables.items()}, restricted / "data_quality.html": status.height}

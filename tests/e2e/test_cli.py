@@ -31,7 +31,8 @@ def scorecard(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.csv"))}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def month_run(env, small_landing, tmp_path_factory):
 def test_run_writes_kpi_values_for_the_month(month_run):
     done, out = month_run
     assert done.returncode == 0, done.stdout + done.stderr
-    values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String})
     assert values.columns[:4] == ["kpi_id", "period_end", "basis", "area"]
     assert set(REQUIRED) <= set(values.columns)
     trust = values.filter(pl.col("area") == "all")
@@ -59,7 +60,7 @@ def test_run_prints_staged_tables_and_kpis(month_run):
     done, out = month_run
     assert "Staged tables" in done.stdout and "ssd_cin_episodes" in done.stdout
     assert "KPI values for the month ending 2020-03-31" in done.stdout and "KPI21" in done.stdout
-    assert str(out / "kpi_values.csv") in done.stdout
+    assert str(out / "restricted" / "kpi_values.csv") in done.stdout
     summary = pl.read_csv(out / "staged_tables.csv")
     assert summary.filter(pl.col("table_name") == "ssd_contacts")["staged_rows"].item() > 0
 
@@ -89,7 +90,7 @@ def test_backfill_is_one_run_over_the_range(env, small_landing, tmp_path):
     done = scorecard(env, "backfill", "--extracts", str(small_landing), "--from", "2019-04", "--to", "2020-03",
                      "--out", str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
-    values = pl.read_csv(tmp_path / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = pl.read_csv(tmp_path / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String})
     assert values["period_end"].n_unique() == 12
     os.environ["DAGSTER_HOME"], saved = env["DAGSTER_HOME"], os.environ.get("DAGSTER_HOME")
     try:
@@ -110,7 +111,7 @@ def test_clean_synthetic_authority_passes_every_critical_check(month_run):
     assert status.height >= 21
     assert set(status["status"]) == {"published"}, status.filter(pl.col("status") != "published")
     assert (out / "ocg_pack_2020-03.html").exists() and (out / "scorecard_2020-03.xlsx").exists()
-    assert not (out / "clinic_pack_2020-03.html").exists()  # restricted: only on request
+    assert not (out / "restricted" / "clinic_pack_2020-03.html").exists()  # restricted: only on request
 
 
 def test_core_data_set_values_for_every_case_measure(month_run):
@@ -120,7 +121,7 @@ def test_core_data_set_values_for_every_case_measure(month_run):
     from pipelines.lib.measure_cards import load_measures
 
     _, out = month_run
-    values = pl.read_csv(out / "core_data_set_values.csv", schema_overrides={"area": pl.String})
+    values = pl.read_csv(out / "restricted" / "core_data_set_values.csv", schema_overrides={"area": pl.String})
     measures = load_measures()
     assert set(values["measure_id"]) == {m.id for m in measures}
     trust_now = values.filter((pl.col("area") == "all") & (pl.col("period_end") == "2020-03-31"))

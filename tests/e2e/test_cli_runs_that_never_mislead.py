@@ -106,7 +106,7 @@ def test_a_run_killed_mid_staging_does_not_block_the_next(env, killed_then_rerun
     assert statuses[dead] == "FAILURE"
     assert sorted(statuses.values()) == ["FAILURE", "SUCCESS"]
     assert slots == set()
-    assert (out / "kpi_values.csv").exists()
+    assert (out / "restricted" / "kpi_values.csv").exists()
 
 
 def test_state_files_are_owner_only(env, killed_then_rerun):
@@ -120,7 +120,7 @@ def test_state_files_are_owner_only(env, killed_then_rerun):
 
 def test_dagster_storage_holds_no_dates_of_birth_or_postcodes(env, killed_then_rerun):
     _, second, out = killed_then_rerun
-    report = pl.read_csv(out / "error_report.csv", infer_schema=False)
+    report = pl.read_csv(out / "restricted" / "error_report.csv", infer_schema=False)
     # the checks did fail on those rows
     assert report.filter(pl.col("rule") == "pers_dob is a plausible date (1980 or later)").height == 1
     assert report.filter(pl.col("table") == "ssd_address").height >= 1
@@ -177,7 +177,7 @@ def test_a_stray_drop_is_withdrawn_and_the_month_rerun(env, landing, killed_then
         archive = Path(env["SCORECARD_STATE"]) / "archive"
         assert sorted(p.name for p in archive.iterdir()) == ["2020-03-31", "2020-04-15"]
         assert (archive / "2020-04-15" / "workforce_establishment.csv").exists()  # kept, never deleted
-        for name in ("kpi_values.csv", "kpi_status.csv"):
+        for name in ("restricted/kpi_values.csv", "kpi_status.csv"):
             assert _digest(tmp_path / name) == _digest(good_out / name), name
     finally:
         shutil.rmtree(stray)

@@ -70,7 +70,7 @@ def test_the_missing_column_blocks_kpi01_for_every_month(stray_run):
     status = _status(out).filter(pl.col("kpi_id") == "KPI01")
     assert status["status"].to_list() == ["blocked"] * 13
     assert all("ssd_contacts: every contract column is delivered" in r for r in status["reasons"])
-    report = pl.read_csv(out / "error_report.csv")
+    report = pl.read_csv(out / "restricted" / "error_report.csv")
     hit = report.filter(pl.col("rule") == "every contract column is delivered").row(0, named=True)
     assert (hit["file"], hit["table"], hit["column"], hit["severity"]) == (
         "ssd_contacts.csv", "ssd_contacts", "cont_contact_date", "critical")
@@ -79,11 +79,11 @@ def test_the_missing_column_blocks_kpi01_for_every_month(stray_run):
 
 def test_no_value_is_written_or_shown_for_a_no_data_month(stray_run):
     _, out = stray_run
-    values = pl.read_csv(out / "kpi_values.csv").filter(pl.col("dq_status") == "no data")
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv").filter(pl.col("dq_status") == "no data")
     assert values.height and values["value"].null_count() == values.height
     assert values["numerator"].null_count() == values.height
     assert values["null_reason"].str.starts_with("no data: ").all()
-    html = (out / "data_quality.html").read_text()
+    html = (out / "restricted" / "data_quality.html").read_text()
     assert " 0 critical" not in html
     pack = (out / "ocg_pack_2020-03.html").read_text()
     assert f"information_governance_incidents not delivered in drop {STRAY}" in pack

@@ -37,7 +37,7 @@ def faulty_run(small_landing, tmp_path_factory):
 def test_the_run_completes_and_publishes(faulty_run):
     result, out, _ = faulty_run
     assert result.success
-    assert (out / "kpi_values.csv").exists()
+    assert (out / "restricted" / "kpi_values.csv").exists()
 
 
 def test_affected_kpis_are_blocked_and_others_published(faulty_run):
@@ -49,7 +49,7 @@ def test_affected_kpis_are_blocked_and_others_published(faulty_run):
     reasons = status.filter((pl.col("kpi_id") == "KPI03") & (pl.col("period_end") == "2020-03-31"))["reasons"].item()
     assert "ssd_cin_assessments: assessment start on or before authorisation" in reasons
     # the analysts' table keeps every value, flagged; the published pack leaves the blocked ones out
-    values = pl.read_csv(out / "kpi_values.csv")
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv")
     flags = dict(values.select("kpi_id", "dq_status").unique().iter_rows())
     assert flags["KPI03"] == flags["KPI04"] == "blocked"
     assert all(flags[k] == "published" for k in ("KPI01", "KPI02", "KPI05", "KPI21"))
@@ -70,7 +70,7 @@ def test_asset_checks_record_error_severity(faulty_run):
 
 def test_error_report_locates_the_faulty_record(faulty_run):
     _, out, assessment_id = faulty_run
-    report = pl.read_csv(out / "error_report.csv")
+    report = pl.read_csv(out / "restricted" / "error_report.csv")
     hit = report.filter((pl.col("rule") == "assessment start on or before authorisation")
                         & (pl.col("severity") == "critical"))
     assert hit.height == 1
@@ -95,6 +95,6 @@ def test_in_a_backfill_only_the_faulty_month_is_blocked(faulty_run, tmp_path):
     status = pl.read_csv(tmp_path / "kpi_status.csv")
     blocked = status.filter(pl.col("status") == "blocked").select("kpi_id", "period_end").rows()
     assert sorted(blocked) == [("KPI03", "2020-03-31"), ("KPI04", "2020-03-31")]
-    values = pl.read_csv(tmp_path / "kpi_values.csv")
+    values = pl.read_csv(tmp_path / "restricted" / "kpi_values.csv")
     kpi03 = dict(values.filter(pl.col("kpi_id") == "KPI03").select("period_end", "dq_status").unique().iter_rows())
     assert kpi03 == {"2020-02-29": "published", "2020-03-31": "blocked"}

@@ -85,13 +85,13 @@ def history_run(tmp_path_factory):
 def test_old_faults_are_reported_with_their_record(history_run):
     result, out, _, _ = history_run
     assert result.success
-    report = pl.read_csv(out / "error_report.csv", infer_schema=False).filter(pl.col("severity") == "critical")
+    report = pl.read_csv(out / "restricted" / "error_report.csv", infer_schema=False).filter(pl.col("severity") == "critical")
     for table, rule in (("ssd_cla_placement", PLACE_RULE), ("ssd_missing", MISSING_RULE),
                         ("ssd_cla_reviews", REVIEW_RULE)):
         hit = report.filter((pl.col("table") == table) & (pl.col("rule") == rule))
         assert hit.height == 1, (table, rule, report)
         assert hit["file"].item() == f"{table}.csv" and hit["row"].item() is not None
-    html = (out / "data_quality.html").read_text()
+    html = (out / "restricted" / "data_quality.html").read_text()
     assert PLACE_RULE in html and MISSING_RULE in html and REVIEW_RULE in html
 
 
@@ -103,7 +103,7 @@ def test_kpis_counting_the_child_are_blocked_for_march_2024(history_run):
         row = march.filter(pl.col("kpi_id") == kpi).row(0, named=True)
         assert row["status"] == "blocked", row
         assert f"ssd_cla_placement: {PLACE_RULE} (a record of a child in this figure)" in row["reasons"]
-    values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String})
     kpi07 = values.filter((pl.col("kpi_id") == "KPI07") & (pl.col("period_end") == "2024-03-31"))
     assert set(kpi07["dq_status"]) == {"blocked"}
     # KPIs that read none of the faulty tables are published
@@ -178,5 +178,5 @@ def test_a_clean_old_record_blocks_nothing(tmp_path):
     assert set(status["status"]) == {"published"}, status.filter(pl.col("status") != "published")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.sql("SELECT DISTINCT status FROM core_status").fetchall() == [("published",)]
-    report = pl.read_csv(out / "error_report.csv", infer_schema=False)
+    report = pl.read_csv(out / "restricted" / "error_report.csv", infer_schema=False)
     assert report.filter(pl.col("severity") == "critical").height == 0

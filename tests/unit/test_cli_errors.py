@@ -105,7 +105,8 @@ def _outputs(out: Path, first_rows_without_value: int) -> Warehouse:
     empty = "".join(f"KPI{n:02d},2020-03-31,month,{la},0,0,,no records in the denominator,0,,1,published\n"
                     for n in range(1, 16) for la in range(900, 900 + first_rows_without_value // 15 + 1))
     filled = "KPI16,2020-03-31,snapshot,all,4.0,25.6,15.625,,0,,1,published\n"
-    (out / "kpi_values.csv").write_text(header + empty + filled)
+    (out / "restricted").mkdir()
+    (out / "restricted" / "kpi_values.csv").write_text(header + empty + filled)
     (out / "kpi_status.csv").write_text("kpi_id,period_end,status,reasons\nKPI16,2020-03-31,published,\n")
     state = out.parent / "state"
     state.mkdir()

@@ -176,6 +176,11 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
         n = input_rows(outcome.drop.path / t.source_file)
         assert n == staged + held == t.input_rows, t.table
 
+    # the record lists an analyst opens (rejections.csv, quarantined_rows.csv): each row names its file, table,
+    # row and record key; personal values are withheld, raw person ids never appear
+    if "outputs" in spec:
+        check_record_lists(con, drop_id, spec["outputs"])
+
     # faults that staging keeps (they are valid values) but the data-quality checks must find, with their rows
     # (null: a finding about a table or column, not a record, which blocks every month of the run);
     # optional `quality_period: [first day, last day]`: the run's months (every record is checked whatever its
@@ -229,3 +234,25 @@ def check_withdrawal(con, spec: dict, archive: Path) -> None:
     if "current" in spec:
         assert current_drop_id(con) == spec["current"]
         assert db.scalar(con, "SELECT drop_id FROM staged.current_drop") == spec["current"]
+
+
+def check_record_lists(con, drop_id: str, want: dict) -> None:
+    from pipelines.lib.records import quarantined_rows, rejected_cells
+
+    cells = rejected_cells(con, drop_id)
+    rows = quarantined_rows(con, drop_id)
+    for frame in (cells, rows):
+        for col in frame.columns:
+            if frame[col].dtype == pl.String:
+                assert not any(PERSON_ID.search(v) for v in frame[col].drop_nulls()), col
+    got_cells = [{"table": r["table_name"], "file": r["source_file"], "column": r["column_name"],
+                  "row": r["source_row"], "record_key": r["record_key"], "value": r["value"]}
+                 for r in cells.iter_rows(named=True)]
+    assert sorted(got_cells, key=sort_key_reason) == sorted(want.get("rejections", []), key=sort_key_reason)
+    got_rows = [{"table": r["table_name"], "file": r["source_file"], "row": r["source_row"],
+                 "record_key": r["record_key"], "reason": r["reason"]} for r in rows.iter_rows(named=True)]
+    assert sorted(got_rows, key=sort_key) == sorted(want.get("quarantine", []), key=sort_key)
+
+
+def sort_key_reason(row: dict) -> tuple:
+    return (row["table"], row.get("file") or "", row["row"] or 0, row.get("column") or "")

@@ -134,7 +134,7 @@ def test_outputs_and_packs_carry_no_value_for_a_no_data_month(tmp_path: Path):
     record_status(con, MONTHS[0], MONTHS[-1], [
         {"kpi_id": "KPI20", "period_end": m, "status": "no data", "reasons": INCIDENTS_ABSENT} for m in MONTHS])
     write_outputs(con, tmp_path / "out", MONTHS[0], MONTHS[-1])
-    values = pl.read_csv(tmp_path / "out" / "kpi_values.csv")
+    values = pl.read_csv(tmp_path / "out" / "restricted" / "kpi_values.csv")
     assert values["dq_status"].to_list() == ["no data"] * 3
     assert values["value"].null_count() == values["numerator"].null_count() == 3
     assert values["null_reason"][0] == "no data: " + INCIDENTS_ABSENT

@@ -17,6 +17,7 @@ PSEUDONYM = re.compile(r"X[0-9a-f]{20}")
 POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}\b")
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 KPI_IDS = [f"KPI{i:02d}" for i in range(1, 22)]
+HOSTILE = '=HYPERLINK("http://x","y")<script>alert(1)</script>'
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,12 @@ def packs(small_warehouse, tmp_path_factory):
     }
     ctx = packs.ocg_context(con, PERIOD, with_charts=False)
     clinic = packs.clinic_context(con, PERIOD)
+    # a team whose name is markup and a formula: escaped in HTML, never a formula in the workbook
+    hostile_team = con.execute("SELECT min(team) FROM kpi_values WHERE team IS NOT NULL").fetchall()[0][0]
+    con.execute("UPDATE kpi_values SET team = $t WHERE team = $old", {"t": HOSTILE, "old": hostile_team})
+    out3 = tmp / "hostile"
+    files["hostile"] = [packs.render_ocg_pack(con, PERIOD, out3), packs.render_clinic_pack(con, PERIOD, out3),
+                        packs.write_workbook(con, PERIOD, out3)]
     postcodes = {r[0] for r in con.execute("SELECT DISTINCT addr_address_postcode FROM ssd_address "
                                            "WHERE addr_address_postcode IS NOT NULL").fetchall()}
     dobs = {r[0] for r in con.execute("SELECT DISTINCT CAST(pers_dob AS VARCHAR) FROM ssd_person "
@@ -150,3 +157,80 @@ def test_clinic_pack(packs):
     assert "https://" not in html and "http://" not in html
     assert any(s["records"] for s in packs["clinic"]["sections"])
     assert any(s["workers"] for s in packs["clinic"]["sections"])
+
+
+def _sheet_rows(path, name: str) -> list[dict]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, read_only=True)[name]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def _visible_count(kpi_id: str, text) -> bool:
+    """A shown count below 5 (what disclosure control forbids) in a published cell."""
+    if text in (None, "c", "–") or kpi_id in DEFAULT_EXEMPT:
+        return False
+    return float(str(text).replace(",", "")) < 5
+
+
+def test_workbook_summary_is_suppressed_like_the_pack(packs):
+    """The Summary sheet used to carry the raw scorecard (KPI19 4/5, KPI18's denominator 4 under a note saying
+    counts below 5 are suppressed)."""
+    rows = _sheet_rows(packs["files"]["xlsx"][0], "Summary")
+    assert [r["kpi_id"] for r in rows] == KPI_IDS
+    pack = {r["kpi_id"]: r for r in packs["ctx"]["summary"]}
+    for r in rows:
+        cols = ["denominator"] if r["kpi_id"] in DEFAULT_DENOMINATOR_ONLY else ["numerator", "denominator"]
+        for col in cols:
+            assert not _visible_count(r["kpi_id"], r[col]), (r["kpi_id"], col, r[col])
+        if r["value"] == "c":
+            assert pack[r["kpi_id"]]["suppressed"] and r["projected_value"] is None
+            assert r["direction_vs_previous_month"] == "n/a"
+    assert any(r["value"] == "c" for r in rows)
+
+
+def test_published_teams_cannot_be_recovered_by_subtraction(packs):
+    """In every (KPI, month, basis) of the workbook, the trust and its teams never have exactly one cell
+    suppressed (else it follows from the trust and the other teams); the pack's team tables likewise."""
+    path = packs["files"]["xlsx"][0]
+    trust = {(r["kpi_id"], r["period_end"], r["basis"]): r for r in _sheet_rows(path, "KPI values")
+             if r["area"] == "all"}
+    teams: dict[tuple, list] = {}
+    for r in _sheet_rows(path, "By team"):
+        teams.setdefault((r["kpi_id"], r["period_end"], r["basis"]), []).append(r)
+        for col in ("numerator", "denominator"):
+            if col == "numerator" and r["kpi_id"] in DEFAULT_DENOMINATOR_ONLY:
+                continue
+            assert not _visible_count(r["kpi_id"], r[col]), r
+    checked = 0
+    for key, members in teams.items():
+        cells = [*members, trust[key]]
+        assert sum(m["value"] == "c" for m in cells) != 1, key
+        checked += any(m["value"] == "c" for m in cells)
+    assert checked > 0
+    for s in packs["ctx"]["sections"]:
+        summary = next(r for r in packs["ctx"]["summary"] if r["kpi_id"] == s["kpi_id"])
+        cells = [t["value"] for t in s["teams"]] + [summary["value"]]
+        assert not s["teams"] or sum(v == "c" for v in cells) != 1, s["kpi_id"]
+
+
+def test_hostile_text_is_escaped_in_html_and_never_a_formula_in_the_workbook(packs):
+    import openpyxl
+
+    ocg, clinic, xlsx = packs["files"]["hostile"]
+    for page in (ocg, clinic):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    ws = openpyxl.load_workbook(xlsx)["By team"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.value == "'" + HOSTILE and c.data_type == "s" for c in cells)
+
+
+def test_figures_print_alike_whatever_the_last_bits_of_a_sum():
+    """Two fresh runs printed an FTE total as 12 in one clinic pack and 12.00 in the other."""
+    from pipelines.lib.packs.data import fmt_count, fmt_value
+
+    assert fmt_count(11.999999999999998) == fmt_count(12.000000000000002) == fmt_count(12.0) == "12"
+    assert fmt_value(4.999999999999999, "count") == fmt_value(5.0, "count") == "5"

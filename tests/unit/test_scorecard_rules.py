@@ -335,10 +335,50 @@ def test_suppress_thresholds_zero_exemptions_counts_and_teams():
     # a count KPI (no denominator): count 3 -> "c", the empty denominator stays empty
     out = suppress(_kv([("KPI20", "all", None, 3, None)]))
     assert out.row(0, named=True)["numerator"] == "c" and out.row(0, named=True)["denominator"] is None
-    # team rows: primary only, no secondary (teams do not sum to an area)
+    # team rows sum to their area: one team suppressed would follow by subtraction, so the next smallest is
+    # suppressed too (the area row itself stays, being also a member of the trust = councils equation)
     out = suppress(_kv([("KPI03", "all", None, 30, 40), ("KPI03", "940", None, 30, 40),
                         ("KPI03", "940", "T1", 2, 10), ("KPI03", "940", "T2", 28, 30)]))
-    assert out["suppression"].to_list() == [None, None, "primary", None]
+    assert out["suppression"].to_list() == [None, None, "primary", "secondary"]
+
+
+def test_suppress_teams_cannot_be_recovered_from_the_trust_and_the_other_teams():
+    # The pack's KPI02 case: trust 236/731, teams 120/355, 116/375 and a small one 0/1 (primary). Without
+    # secondary suppression the small team is 236 - 120 - 116 = 0 of 731 - 355 - 375 = 1.
+    rows = [("KPI02", "all", None, 236, 731), ("KPI02", "940", None, 120, 356), ("KPI02", "941", None, 116, 375),
+            ("KPI02", "all", "T940DC", 0, 1), ("KPI02", "all", "T940A", 120, 355), ("KPI02", "all", "T941A", 116, 375)]
+    got = _by_area(suppress(_kv(rows)))
+    assert got["all/T940DC"][3] == "primary"
+    assert got["all/T940A"][3] == "secondary"  # the smaller of the two open teams (by denominator)
+    assert got["all/T941A"][3] is None and got["all"][3] is None
+    # a single team under the trust: suppressing it leaves the trust as the one unknown, so the trust goes too;
+    # then the councils' equation has one suppressed member and a council follows
+    got = _by_area(suppress(_kv([("KPI02", "all", None, 40, 50), ("KPI02", "940", None, 20, 25),
+                                 ("KPI02", "941", None, 20, 25), ("KPI02", "all", "T1", 3, 4)])))
+    assert [got[k][3] for k in ("all/T1", "all", "940", "941")] == ["primary", "secondary", "secondary", None]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=4),
+       st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=4))
+def test_suppress_never_leaves_one_recoverable_cell_among_areas_or_teams(areas, teams):
+    rows = [("KPI03", f"a{i}", None, n, n + extra) for i, (n, extra) in enumerate(areas)]
+    rows += [("KPI03", "all", f"t{i}", n, n + extra) for i, (n, extra) in enumerate(teams)]
+    rows.append(("KPI03", "all", None, sum(r[3] for r in rows[:len(areas)]), sum(r[4] for r in rows[:len(areas)])))
+    out = suppress(_kv(rows)).to_dicts()
+    trust = [r for r in out if r["area"] == "all" and r["team"] is None]
+    for members in ([r for r in out if r["team"] is None], [r for r in out if r["area"] == "all"]):
+        assert sum(r["suppression"] is not None for r in members) != 1
+    assert len(trust) == 1
+
+
+def test_suppressed_figures_print_the_same_whatever_the_last_bits():
+    # sums of doubles differ in their last bits between runs: 5 and 4.999999999999999 must print alike
+    a = suppress(_kv([("KPI03", "all", None, 5.0, 40.0)]))
+    b = suppress(_kv([("KPI03", "all", None, 4.999999999999999, 40.000000000000004)]))
+    c = suppress(_kv([("KPI03", "all", None, 5.000000000000001, 39.99999999999999)]))
+    assert (a.select("numerator", "denominator").rows() == b.select("numerator", "denominator").rows()
+            == c.select("numerator", "denominator").rows() == [("5", "40")])
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,7 +1,7 @@
 """Monthly packs: the published OCG pack (HTML), the restricted clinic pack (HTML) and the Excel workbook.
 
     render_ocg_pack(con, period_end, out_dir)    -> out_dir/ocg_pack_YYYY-MM.html
-    render_clinic_pack(con, period_end, out_dir) -> out_dir/clinic_pack_YYYY-MM.html
+    render_clinic_pack(con, period_end, out_dir) -> out_dir/restricted/clinic_pack_YYYY-MM.html (0600)
     write_workbook(con, period_end, out_dir)     -> out_dir/scorecard_YYYY-MM.xlsx
     ocg_context / clinic_context                 -> the data each template is given (for tests)
 

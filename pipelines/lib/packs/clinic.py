@@ -12,6 +12,7 @@ import polars as pl
 
 from pipelines.lib.packs.data import BASIS_LABELS, PackData, fmt_count, fmt_value, rag_label
 from pipelines.lib.packs.render import render_template, write_text
+from pipelines.lib.publish import RESTRICTED as RESTRICTED_DIR
 
 RESTRICTED = "RESTRICTED — performance clinic use only"
 
@@ -75,6 +76,6 @@ def clinic_context(con: duckdb.DuckDBPyConnection, period_end: date) -> dict[str
 def render_clinic_pack(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
     ctx = clinic_context(con, period_end)
     html = render_template("clinic_pack.html", ctx)
-    path = Path(out_dir) / f"clinic_pack_{ctx['period_end']:%Y-%m}.html"
+    path = Path(out_dir) / RESTRICTED_DIR / f"clinic_pack_{ctx['period_end']:%Y-%m}.html"
     write_text(html, path)
     return path

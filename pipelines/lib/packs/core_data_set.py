@@ -452,11 +452,12 @@ def write_core_data_set(con: duckdb.DuckDBPyConnection, last: date, out_dir: Pat
     from pipelines.lib.core.local_feeds import local_feed_values
     from pipelines.lib.outputs import write_atomic_csv
     from pipelines.lib.packs.workbook import write_sheets
+    from pipelines.lib.publish import RESTRICTED
 
     published = _table(con, "core_published")
     feeds = local_feed_values(con)
     out_dir = Path(out_dir)
-    values_path = out_dir / "core_data_set_values.csv"
+    values_path = out_dir / RESTRICTED / "core_data_set_values.csv"  # unsuppressed: restricted
     values = core_values_frame(con, last, published, feeds)
     write_atomic_csv(values, values_path)
     ctx = core_context(con, last, published, feeds)

@@ -57,7 +57,8 @@ def fmt_value(x: Any, unit: str) -> str:
     if isinstance(x, str):
         if x == "c":
             return "c"
-        x = float(x)
+    # sums of doubles differ in their last bits between runs: 12 must never print as 12.00 in the next run
+    x = round(float(x), 6)
     if unit == "percent":
         return f"{x:.1f}%"
     if unit == "days":
@@ -72,7 +73,8 @@ def fmt_count(x: Any) -> str:
         return "–"
     if isinstance(x, str):
         return x
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.2f}"
+    x = round(float(x), 6)  # as in fmt_value: the same text whatever the last bits of a sum of FTEs
+    return f"{int(x):,}" if x.is_integer() else f"{x:,.2f}"
 
 
 def rag_label(r: str) -> dict[str, str]:
@@ -162,6 +164,42 @@ class PackData:
         """Area and team rows (no worker rows) of the trend window, suppressed for publication."""
         v = self.values.filter((pl.col("period_end") >= self.trend_months[0]) & pl.col("worker").is_null())
         return rules.suppress(v, SUPPRESSION_THRESHOLD)
+
+    def published_scorecard(self, published: pl.DataFrame | None = None) -> pl.DataFrame:
+        """The scorecard as published (workbook Summary): each trust figure (this month, last month, a year
+        ago) as the suppressed text of `published_rows`, 'c' when suppressed; when this month's figure is
+        suppressed, whatever would reveal it (RAG, direction, projection) is left out, as in the OCG pack."""
+        published = self.published_rows() if published is None else published
+        trust = published.filter((pl.col("area") == rules.TRUST) & pl.col("team").is_null())
+        text = {(r["kpi_id"], r["basis"], r["period_end"]): r for r in trust.to_dicts()}
+        prev_month, last_year = shift(self.period_end, -1), shift(self.period_end, -12)
+        hidden = ["projected_value", "projection_needed_value", "projection_needed_numerator_per_month",
+                  "projection_achievable", "projection_months_used"]
+        rows = []
+        for r in self.scorecard.to_dicts():
+            now = text.get((r["kpi_id"], r["basis"], self.period_end))
+            prev = text.get((r["kpi_id"], r["basis"], prev_month))
+            year = text.get((r["kpi_id"], r["basis"], last_year))
+            out = {**r, "breach_months": ", ".join(f"{d:%Y-%m}" for d in r["breach_months"]),
+                   "value": None if now is None else now["value"],
+                   "numerator": None if now is None else now["numerator"],
+                   "denominator": None if now is None else now["denominator"],
+                   "previous_value": None if prev is None else prev["value"],
+                   "last_year_value": None if year is None else year["value"],
+                   "suppression": None if now is None else now["suppression"]}
+            if now is not None and now["suppression"] is not None:
+                out.update({k: None for k in hidden})
+                out.update(rag=rules.NO_VALUE if r["target"] is not None else rules.NO_TARGET,
+                           direction_vs_previous_month="n/a", direction_vs_last_year="n/a")
+            if prev is not None and prev["suppression"] is not None:
+                out["direction_vs_previous_month"] = "n/a"
+            if year is not None and year["suppression"] is not None:
+                out["direction_vs_last_year"] = "n/a"
+            rows.append(out)
+        schema = {**rules.SCORECARD_SCHEMA, "breach_months": pl.String(), "suppression": pl.String(),
+                  **{c: pl.String() for c in ("value", "numerator", "denominator", "previous_value",
+                                              "last_year_value")}}
+        return pl.DataFrame(rows, schema=schema)
 
     def records(self, kpi_id: str, basis: str) -> list[dict]:
         return db.dicts(self.con, "SELECT record_id, person_id, area, team, worker, numerator, denominator, "

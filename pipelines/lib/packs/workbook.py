@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import polars as pl
 
 from pipelines.lib.packs.data import PackData
 from pipelines.lib.packs.ocg import ocg_context
+from pipelines.lib.publish import formula_safe_text, write_file
 
 
 def _cell(v):
@@ -39,7 +38,8 @@ def _sheet(wb, name: str, frame: pl.DataFrame, fmt_head, fmt_date) -> None:
             elif isinstance(v, int | float):
                 ws.write_number(i, j, v)
             else:
-                ws.write_string(i, j, str(v))
+                # text a spreadsheet would evaluate if retyped or exported is shown with a leading quote
+                ws.write_string(i, j, formula_safe_text(str(v)))
     ws.freeze_panes(1, 0)
     if frame.height:
         ws.autofilter(0, 0, frame.height, max(0, frame.width - 1))
@@ -49,21 +49,17 @@ def write_sheets(path: Path, properties: dict[str, str], as_at: date, sheets: di
     """One workbook, written whole and renamed into place; fixed properties so re-runs are byte-identical."""
     import xlsxwriter
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"constant_memory": False, "strings_to_numbers": False})
+    def write(target: Path) -> None:
+        wb = xlsxwriter.Workbook(str(target), {"constant_memory": False, "strings_to_numbers": False,
+                                               "strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({**properties, "created": datetime(as_at.year, as_at.month, as_at.day)})
         head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
         dfmt = wb.add_format({"num_format": "yyyy-mm-dd"})
         for name, frame in sheets.items():
             _sheet(wb, name, frame, head, dfmt)
         wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_file(path, write)
 
 
 def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
@@ -79,6 +75,6 @@ def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Pa
     path = Path(out_dir) / f"scorecard_{pd.period_end:%Y-%m}.xlsx"
     write_sheets(path, {"title": f"Scorecard {pd.period_end:%B %Y}", "author": pd.authority.name,
                         "comments": "Published workbook: counts below 5 suppressed as 'c'."}, pd.period_end,
-                 {"Summary": pd.scorecard, "KPI values": values, "By team": by_team, "Data quality": dq,
-                  "Definitions": defs})
+                 {"Summary": pd.published_scorecard(published), "KPI values": values, "By team": by_team,
+                  "Data quality": dq, "Definitions": defs})
     return path

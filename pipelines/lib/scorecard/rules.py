@@ -57,8 +57,10 @@ Disclosure control (`suppress`, published packs)
     trust ('all') = sum of the other areas. If exactly one member of it is suppressed it could be recovered by
     subtraction, so the smallest unsuppressed non-trust area (by denominator, then numerator, then area code)
     is suppressed too ("secondary"); if there is none left, the trust row is. Repeat until 0 or >= 2 members
-    are suppressed. Team and worker rows get primary suppression only: teams do not sum to an area, and they
-    belong in restricted packs.
+    are suppressed. The team rows of an area (the engine writes them under 'all') form a second equation with
+    that area's row as total, area = sum of its teams (plus records with no team), settled the same way (the
+    smallest unsuppressed team); the equations are repeated until none has exactly one member suppressed.
+    Worker rows get primary suppression only: they belong in restricted packs.
 """
 
 from __future__ import annotations
@@ -350,9 +352,12 @@ def _fmt(x: float | None, decimals: int | None) -> str | None:
     if _missing(x):
         return None
     assert x is not None
+    # Sums of doubles differ in the last bits between runs (parallel aggregation order): 5 - 1e-15 must
+    # print as 5 every time, never 5.00 in one run and 5 in the next.
+    x = round(float(x), 6)
     if decimals is not None:
         return f"{x:.{decimals}f}"
-    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+    return str(int(x)) if x.is_integer() else f"{x:.2f}"
 
 
 def suppress(frame: pl.DataFrame, threshold: float = 5, *, exempt: Collection[str] = DEFAULT_EXEMPT,
@@ -368,6 +373,7 @@ def suppress(frame: pl.DataFrame, threshold: float = 5, *, exempt: Collection[st
         if _missing(x):
             return False
         assert x is not None
+        x = round(float(x), 6)  # a count of 5 summed as 4.999999999999999 is 5: same decision every run
         return x < threshold and not (keep_zero and x == 0)
 
     rows = frame.to_dicts()
@@ -379,25 +385,48 @@ def suppress(frame: pl.DataFrame, threshold: float = 5, *, exempt: Collection[st
         if num_small or small(row.get("denominator")):
             status[i] = "primary"
 
+    # Equations a reader could solve by subtraction: total = sum of members. Area rows: the trust ('all') =
+    # the councils and other areas. Team rows (no worker): their area's row (the trust, as the engine writes
+    # them) = the teams (and records with no team, which only makes subtraction harder). The trust is the
+    # total of both, so the equations are settled together.
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, row in enumerate(rows):
-        if row["kpi_id"] in exempt or row.get("team") is not None or row.get("worker") is not None:
+        if row["kpi_id"] in exempt or row.get("worker") is not None:
             continue
-        groups.setdefault((row["kpi_id"], row["period_end"], row["basis"]), []).append(i)
+        key = (row["kpi_id"], row["period_end"], row["basis"])
+        if row.get("team") is None:
+            groups.setdefault((*key, "areas"), []).append(i)
+        groups.setdefault((*key, "teams of", row["area"]), []).append(i)
+    totals = {i for key, members in groups.items() if key[3] == "teams of" for i in members
+              if rows[i].get("team") is None}
+
+    def is_total_of(members: list[int]):
+        area_group = all(rows[i].get("team") is None for i in members)
+        return (lambda i: rows[i]["area"] == TRUST) if area_group else (lambda i: i in totals)
+
+    def size(i: int) -> tuple[float, float, str, str]:  # the smallest cell goes first: least information lost
+        r = rows[i]
+        den = r.get("denominator")
+        num = r.get("numerator")
+        return (math.inf if _missing(den) else den, math.inf if _missing(num) else num, str(r["area"]),
+                str(r.get("team") or ""))
+
+    equations = []
     for members in groups.values():
-        if not any(rows[i]["area"] == TRUST for i in members) or len(members) < 2:
-            continue
-        while sum(status[i] is not None for i in members) == 1:
-            open_children = [i for i in members if status[i] is None and rows[i]["area"] != TRUST]
-            if open_children:
-                def size(i: int) -> tuple[float, float, str]:
-                    r = rows[i]
-                    den = r.get("denominator")
-                    num = r.get("numerator")
-                    return (math.inf if _missing(den) else den, math.inf if _missing(num) else num, str(r["area"]))
-                status[min(open_children, key=size)] = "secondary"
-            else:
-                status[next(i for i in members if rows[i]["area"] == TRUST)] = "secondary"
+        is_total = is_total_of(members)
+        if len(members) >= 2 and sum(map(is_total, members)) == 1:
+            equations.append((members, is_total))
+    changed = True
+    while changed:
+        changed = False
+        for members, is_total in equations:
+            while sum(status[i] is not None for i in members) == 1:
+                open_children = [i for i in members if status[i] is None and not is_total(i)]
+                if open_children:
+                    status[min(open_children, key=size)] = "secondary"
+                else:
+                    status[next(i for i in members if is_total(i))] = "secondary"
+                changed = True
 
     out_num, out_den, out_val = [], [], []
     for row, s in zip(rows, status, strict=True):
