@@ -21,6 +21,13 @@ def withheld(kind: str) -> str:
     return f"(withheld: {kind})"
 
 
+QUOTE_LIMIT = 40  # characters of a rejected value the list quotes: a 200 MB cell must not be echoed whole
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= QUOTE_LIMIT else f"{value[:QUOTE_LIMIT]}... ({len(value):,} characters)"
+
+
 def _key_text(table: Table, values: dict) -> str | None:
     """'col=value; col=value' of the contract key; a personal key part other than a pseudonym is withheld."""
     if not table.key:
@@ -73,7 +80,7 @@ def rejected_cells(con: duckdb.DuckDBPyConnection, drop_id: str | None = None) -
         if value is not None:
             # a return's own columns are not classified by the contract: never quote them
             kind = "not a contract column" if table is None else table.personal_kind(r["column_name"] or "")
-            value = value if kind is None else withheld(kind)
+            value = _short(value) if kind is None else withheld(kind)
         values.append(value)
     return frame.with_columns(record_key=pl.Series(keys, dtype=pl.String()),
                               value=pl.Series(values, dtype=pl.String())).select(REJECTION_COLUMNS)

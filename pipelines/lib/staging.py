@@ -136,8 +136,14 @@ def _scan_csv(path: Path, table: str | None) -> list[str]:
                 ragged.append((row, start, len(record)))
             start = reader.line_num + 1
     except csv.Error as exc:
-        detail = (f"a quote opened in the row starting on line {start} is never closed" if "end of data" in str(exc)
-                  else f"malformed quoting in the row starting on line {start} ({exc})")
+        if "end of data" in str(exc):
+            detail = f"a quote opened in the row starting on line {start} is never closed"
+        elif "field limit" in str(exc):
+            # the csv module's bound (128 Ki characters): far above any real value, so the file is refused
+            detail = (f"a value in the row starting on line {start} is longer than {csv.field_size_limit():,} "
+                      "characters (not a real extract value; an unclosed quote or a corrupt file?)")
+        else:
+            detail = f"malformed quoting in the row starting on line {start} ({exc})"
         raise _refused(path, table, detail) from None
     if ragged:
         first = "; ".join(f"row {r} (line {ln}) has {n} field{'' if n == 1 else 's'}" for r, ln, n in ragged[:3])

@@ -85,7 +85,8 @@ def history_run(tmp_path_factory):
 def test_old_faults_are_reported_with_their_record(history_run):
     result, out, _, _ = history_run
     assert result.success
-    report = pl.read_csv(out / "restricted" / "error_report.csv", infer_schema=False).filter(pl.col("severity") == "critical")
+    report = pl.read_csv(out / "restricted" / "error_report.csv", infer_schema=False)
+    report = report.filter(pl.col("severity") == "critical")
     for table, rule in (("ssd_cla_placement", PLACE_RULE), ("ssd_missing", MISSING_RULE),
                         ("ssd_cla_reviews", REVIEW_RULE)):
         hit = report.filter((pl.col("table") == table) & (pl.col("rule") == rule))
