@@ -96,6 +96,9 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
     extracts = Path(args.extracts).resolve()
     if not extracts.is_dir():
         raise DropError(f"landing folder {extracts} does not exist")
+    from pipelines.lib.pseudonymise import load_key
+
+    load_key()  # no key: refused here on one line, before anything is archived (creating one is explicit)
     out = Path(args.out).resolve()
     keys = reporting_months.get_partition_keys()
     start_key, end_key = first.isoformat(), last.isoformat()

@@ -49,6 +49,11 @@ def is_restricted(path: Path) -> bool:
 def _finish(path: Path) -> None:
     if is_restricted(path):
         os.chmod(path, 0o600)
+    else:
+        # the run writes its state under an owner-only umask; a published file follows the operator's own
+        from pipelines.lib.run_guard import operator_umask
+
+        os.chmod(path, 0o666 & ~operator_umask())
 
 
 def write_file(path: Path, write: Callable[[Path], None]) -> Path:

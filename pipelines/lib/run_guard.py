@@ -175,11 +175,26 @@ def secure_state(state: Path) -> None:
                 os.chmod(p, mode & 0o700)
 
 
+# The operator's own umask while a run writes under the owner-only one: published outputs follow it.
+_OUTER_UMASKS: list[int] = []
+
+
+def operator_umask() -> int:
+    """The umask the operator runs with (not the run's owner-only one): published outputs are created by it."""
+    if _OUTER_UMASKS:
+        return _OUTER_UMASKS[0]
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 @contextmanager
 def owner_only_files() -> Iterator[None]:
     """Files and folders created in the block are owner-only (the warehouse, its WAL, Dagster's databases)."""
     previous = os.umask(OWNER_ONLY_UMASK)
+    _OUTER_UMASKS.append(previous)
     try:
         yield
     finally:
+        _OUTER_UMASKS.pop()
         os.umask(previous)

@@ -30,7 +30,10 @@ FAULTY_POSTCODE = "NN9 9ZQ"
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict:
+    from pipelines.lib.pseudonymise import create_key
+
     state = tmp_path_factory.mktemp("never-mislead") / "state"
+    create_key(state.parent / "key")  # an explicit step, as on a fresh machine
     return dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(state.parent / "key"),
                 DAGSTER_HOME=str(state / "dagster_home"))
 

@@ -27,6 +27,10 @@ RESTRICTED = {"kpi_values.csv", "kpi_values_by_team.csv", "rejections.csv", "qua
 
 
 def cli_env(state: Path, key: Path) -> dict:
+    from pipelines.lib.pseudonymise import create_key
+
+    if not key.exists():
+        create_key(key)  # an explicit step, as on a fresh machine
     return dict(os.environ, SCORECARD_STATE=str(state), SCORECARD_KEY_FILE=str(key),
                 DAGSTER_HOME=str(state / "dagster_home"))
 
