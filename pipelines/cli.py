@@ -151,7 +151,9 @@ def _report(warehouse, out: Path, last: date, elapsed: float) -> None:
     staged = summary.filter(pl.col("drop_id") == current).drop("drop_id")
     print(f"\nStaged tables (drop {current}):")
     print(staged)
-    values = pl.read_csv(out / "kpi_values.csv", schema_overrides={"area": pl.String})
+    # figures typed whatever the first rows hold ("no data" months leave them empty)
+    values = pl.read_csv(out / "kpi_values.csv", schema_overrides={
+        "area": pl.String, "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64})
     cards = load_cards()
     headline = pl.DataFrame({"kpi_id": [c.id for c in cards], "title": [c.title for c in cards],
                              "basis": [c.headline_basis for c in cards]})
