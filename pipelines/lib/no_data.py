@@ -13,11 +13,11 @@ unknown) would look real. A month is "no data", with the reason, when
 - a table the card reads holds history only from a date later than the figure needs: staging records, per
   table, the date its history is complete from (staged.table_coverage: an SSD file is complete; a 903 set from
   1 April of its earliest year, a CIN census likewise, an Annex A list from its window start before the
-  inspection date), and the card says how far before its reporting window it reads (`lookback_months`, 'all'
-  for an 'ever' definition). The month is judged on the card's headline basis (status is per KPI and month):
-  it is "no data" when the headline window's start less the look-back is before that date. A month whose
-  other bases read further back (KPI02's r12) is published on its headline figure; `history_reasons` gives
-  the verdict for any basis.
+  inspection date, a CSWW census from its reference date), and the card says how far before its reporting
+  window it reads (`lookback_months`, 'all' for an 'ever' definition). The month is judged on the card's
+  headline basis (status is per KPI and month): it is "no data" when the headline window's start less the
+  look-back is before that date. A month whose other bases read further back (KPI02's r12) is published on
+  its headline figure; `history_reasons` gives the verdict for any basis.
 
 The value, numerator and denominator are left out of kpi_values.csv and the packs (which say "no data" and
 why), and such months never count towards a persistent breach.
