@@ -21,6 +21,7 @@ UNITS = ("percent", "days", "count", "ratio", "rate_per_10000", "mean")
 # value = scale * sum(numerator) / sum(denominator); counts are sum(numerator)
 SCALES = {"percent": 100.0, "rate_per_10000": 10000.0}
 POLARITIES = ("high", "low", "target_band")
+LOOKBACK_ALL = "all"  # lookback_months of a figure that reads the whole history ('ever had a plan')
 REQUIRED = ("id", "title", "definition", "numerator", "denominator", "cohort", "headline_basis", "bases",
             "polarity", "unit", "source_tables")
 
@@ -65,6 +66,10 @@ class KpiCard:
     known_records: RecordsKnown | None = None
     # source tables read only for the council or team breakdown: not delivering them leaves the figure whole
     breakdown_tables: tuple[str, ...] = ()
+    # How far before its reporting window the figure reads (`lookback_months:`): months, LOOKBACK_ALL for an
+    # 'ever' definition, 0 (null/absent) for the window only. A month whose source tables' history starts
+    # later than the window start less this is "no data" (a return holds only the years delivered).
+    lookback_months: int | str = 0
 
     @property
     def required_tables(self) -> list[str]:
@@ -113,7 +118,7 @@ def load_card(path: Path) -> KpiCard:
         polarity=raw["polarity"], unit=raw["unit"], sql_path=sql_path, card_path=path,
         parameters=params, definition_version=int(raw.get("definition_version", 1)), raw=raw,
         depends_on=_depends_on(path, raw), known_records=_known_records(path, raw),
-        breakdown_tables=_breakdown_tables(path, raw),
+        breakdown_tables=_breakdown_tables(path, raw), lookback_months=_lookback(path, raw),
     )
 
 
@@ -145,6 +150,16 @@ def _known_records(path: Path, raw: dict) -> RecordsKnown | None:
     if not isinstance(spec.get("unknown_reason"), str) or not spec["unknown_reason"]:
         raise CardError(f"{path}: known_records needs the unknown_reason its SQL writes")
     return RecordsKnown(spec["unknown_reason"], _share(path, spec.get("min_share_known")))
+
+
+def _lookback(path: Path, raw: dict) -> int | str:
+    value = raw.get("lookback_months")
+    if value is None:
+        return 0
+    if value == LOOKBACK_ALL or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise CardError(f"{path}: lookback_months must be a whole number of months (0 or more), '{LOOKBACK_ALL}' or "
+                    f"null, not {value!r}")
 
 
 def _breakdown_tables(path: Path, raw: dict) -> tuple[str, ...]:

@@ -9,7 +9,15 @@ unknown) would look real. A month is "no data", with the reason, when
 - a column the card `depends_on` is known for fewer than `min_share_known` of the records (of the month's
   records with `month_column`, else of the whole table): e.g. KPI01's decision dates, which Annex A lacks;
 - fewer than `known_records.min_share_known` of the month's denominator records are known (the SQL flags the
-  unknown ones with `unknown_reason`, e.g. KPI12's distances).
+  unknown ones with `unknown_reason`, e.g. KPI12's distances);
+- a table the card reads holds history only from a date later than the figure needs: staging records, per
+  table, the date its history is complete from (staged.table_coverage: an SSD file is complete; a 903 set from
+  1 April of its earliest year, a CIN census likewise, an Annex A list from its window start before the
+  inspection date, a CSWW census from its reference date), and the card says how far before its reporting
+  window it reads (`lookback_months`, 'all' for an 'ever' definition). The month is judged on the card's
+  headline basis (status is per KPI and month): it is "no data" when the headline window's start less the
+  look-back is before that date. A month whose other bases read further back (KPI02's r12) is published on
+  its headline figure; `history_reasons` gives the verdict for any basis.
 
 The value, numerator and denominator are left out of kpi_values.csv and the packs (which say "no data" and
 why), and such months never count towards a persistent breach.
@@ -17,14 +25,15 @@ why), and such months never count towards a persistent breach.
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
 from pipelines.lib import db
 from pipelines.lib.contract import contract, ident
-from pipelines.lib.kpi_cards import KpiCard
+from pipelines.lib.kpi_cards import LOOKBACK_ALL, KpiCard
 from pipelines.lib.paths import SQL_DIR
 
 NO_DATA = "no data"
@@ -94,15 +103,74 @@ def _record_reasons(con: duckdb.DuckDBPyConnection, card: KpiCard, months: list[
     return out
 
 
+def _months_earlier(d: date, months: int) -> date:
+    """Month arithmetic as kpis.md: a month end goes to the month end `months` earlier, other days keep the day."""
+    m = d.year * 12 + d.month - 1 - months
+    year, month = divmod(m, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    if d.day == calendar.monthrange(d.year, d.month)[1]:
+        return date(year, month + 1, last)
+    return date(year, month + 1, min(d.day, last))
+
+
+def window_start(period_end: date, basis: str) -> date:
+    """The first day of a basis' reporting window ending `period_end` (as sql/engine/kpi_windows.sql)."""
+    fy_start = date(period_end.year if period_end.month >= 4 else period_end.year - 1, 4, 1)
+    if basis == "month":
+        return period_end.replace(day=1)
+    if basis == "quarter":
+        months = (period_end.year * 12 + period_end.month) - (fy_start.year * 12 + fy_start.month)
+        return _months_earlier(fy_start, -3 * (months // 3))
+    if basis == "fytd":
+        return fy_start
+    if basis in ("r12", "r36"):
+        return _months_earlier(period_end, 12 if basis == "r12" else 36) + timedelta(days=1)
+    return period_end  # snapshot: the state at the period end
+
+
+def needed_from(card: KpiCard, period_end: date, basis: str) -> date | None:
+    """The earliest date whose records the figure reads (None: the whole history)."""
+    if card.lookback_months == LOOKBACK_ALL:
+        return None
+    return _months_earlier(window_start(period_end, basis), int(card.lookback_months))
+
+
+def table_coverage(con: duckdb.DuckDBPyConnection, drop_id: str) -> dict[str, tuple[date, str]]:
+    """Tables of the drop whose history starts at a known date: table -> (covered from, source)."""
+    if not db.scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' "
+                          "AND table_name = 'table_coverage'"):
+        return {}  # a warehouse staged before coverage was recorded: nothing known to be short
+    return {r["table_name"]: (r["covered_from"], r["source"])
+            for r in db.dicts(con, _sql("table_coverage"), {"drop_id": drop_id})}
+
+
+def history_reasons(card: KpiCard, period_end: date, basis: str, coverage: dict[str, tuple[date, str]]
+                    ) -> list[str]:
+    """Why the figure for this month and basis would read a truncated history (empty: it would not)."""
+    need = needed_from(card, period_end, basis)
+    out = []
+    for table in card.required_tables:
+        if table not in coverage:
+            continue
+        start, source = coverage[table]
+        if need is None:
+            out.append(f"{table} history from {start} only ({source}); the figure needs the whole history")
+        elif start > need:
+            out.append(f"{table} history from {start} only ({source}); the figure needs records from {need}")
+    return out
+
+
 def no_data_reasons(con: duckdb.DuckDBPyConnection, card: KpiCard, drop_id: str, months: list[date],
                     absent: dict[str, str], family: str = "kpi") -> dict[date, list[str]]:
     """Why each month of the run is "no data" for this card (months absent from the result have their data)."""
     every = [absent[t] for t in card.required_tables if t in absent]
     columns = _column_reasons(con, card, drop_id, months)
     records = _record_reasons(con, card, months, family)
+    coverage = table_coverage(con, drop_id)
     out = {}
     for month in months:
         reasons = every + columns.get(None, []) + columns.get(month, []) + records.get(month, [])
+        reasons += history_reasons(card, month, card.headline_basis, coverage)
         if reasons:
             out[month] = reasons
     return out

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -66,6 +67,10 @@ class FileReadError(ValueError):
 
 FILES_SCHEMA = {"drop_id": pl.String(), "file": pl.String(), "status": pl.String(), "tables": pl.String(),
                 "reason": pl.String()}
+# Per drop and staged table, the date from which its history is complete (None: complete, an SSD file) and
+# where that comes from: read by pipelines/lib/no_data.py against each card's lookback_months.
+COVERAGE_SCHEMA = {"drop_id": pl.String(), "table_name": pl.String(), "covered_from": pl.Date(),
+                   "source": pl.String()}
 
 
 DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
@@ -286,6 +291,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.from_arrow(pl.DataFrame(schema=schema).to_arrow()).create("staged." + name)
     if "drop_files" not in existing:
         con.from_arrow(pl.DataFrame(schema=FILES_SCHEMA).to_arrow()).create("staged.drop_files")
+    if "table_coverage" not in existing:
+        con.from_arrow(pl.DataFrame(schema=COVERAGE_SCHEMA).to_arrow()).create("staged.table_coverage")
     if "drops" not in existing:
         db.run(con, "CREATE TABLE staged.drops (drop_id VARCHAR PRIMARY KEY, extract_date DATE, la_code VARCHAR,"
                     " revision INTEGER, manifest_json VARCHAR)")
@@ -391,6 +398,7 @@ class _Returns:
     issues: list[dict] = field(default_factory=list)
     rejections: list[dict] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    covered_from: dict[str, dict[str, date]] = field(default_factory=dict)  # format -> table -> covered from
 
 
 def _adapt_returns(drop: Drop, found: DropFiles, key: bytes) -> _Returns:
@@ -414,6 +422,7 @@ def _adapt_returns(drop: Drop, found: DropFiles, key: bytes) -> _Returns:
                 out.rejections.append({"drop_id": drop.drop_id, "source_file": p.name, "table_name": fmt,
                                        "column_name": None, "source_row": None, "value": None, "reason": reason})
             continue
+        out.covered_from[fmt] = adapted.covered_from
         if adapted.lacks:  # what the return cannot give, as its adapter says (issue 12)
             out.messages.append(f"{', '.join(adapted.files)}: the {fmt} does not carry: {'; '.join(adapted.lacks)}")
         for i in adapted.issues:
@@ -487,6 +496,7 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
     summary.messages.extend(returns.messages)
     prepared = []
     file_rejections = list(returns.rejections)
+    coverage: list[dict] = []  # per staged table: the date its history is complete from (None: complete)
     for table in contract().values():
         path = files.get(table.name)
         carried: pl.DataFrame | None = None
@@ -550,6 +560,8 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                 summary.tables.append(TableSummary(table.name, carried_from))
                 continue
             prepared.append((table, staged, cells, quarantine))
+            coverage.append(_coverage(drop.drop_id, table.name, parts if table.name in returns.frames else [],
+                                      returns.covered_from, carried_from))
             for name in dict.fromkeys(carried["source_file"].drop_nulls().to_list()):
                 used.setdefault(name, []).append(table.name)
             summary.tables.append(TableSummary(table.name, carried_from, carried.height, staged.height,
@@ -571,6 +583,8 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         summary.messages.extend(notes)
         used.setdefault(path.name, []).append(table.name)
         prepared.append((table, staged, cells, quarantine))
+        coverage.append({"drop_id": drop.drop_id, "table_name": table.name, "covered_from": None,
+                         "source": f"SSD file {path.name}"})
         summary.tables.append(TableSummary(table.name, path.name, raw.height, staged.height, quarantine.height,
                                            cells.height))
     returns_of = {path.name: fmt for fmt, (_, paths) in found.returns.items() for path in paths}
@@ -591,6 +605,9 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         if returns.issues:
             con.from_arrow(pl.DataFrame(returns.issues, schema=ISSUE_SCHEMA).to_arrow()
                            ).insert_into("staged.return_issues")
+        if coverage:
+            con.from_arrow(pl.DataFrame(coverage, schema=COVERAGE_SCHEMA).to_arrow()
+                           ).insert_into("staged.table_coverage")
         db.run(con, "INSERT INTO staged.drops VALUES ($drop_id, $extract_date, $la_code, $revision, $manifest)", {
             "drop_id": drop.drop_id, "extract_date": drop.extract_date, "la_code": la_code,
             "revision": drop.revision, "manifest": json.dumps(list(drop.files)),
@@ -601,6 +618,20 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         db.run(con, "ROLLBACK")
         raise
     return summary
+
+
+def _coverage(drop_id: str, table: str, parts: list[tuple[str, pl.DataFrame]],
+              covered_from: dict[str, dict[str, date]], carried_from: str) -> dict:
+    """Where a staged table's history starts: the latest start of the returns it was staged from (a table
+    combined from several formats is complete only from the latest), None for a local feed or a table whose
+    adapter states no start (ssd_person: a child's details are not a dated history)."""
+    starts = {fmt: covered_from.get(fmt, {}).get(table) for fmt, _ in parts}
+    known = {fmt: d for fmt, d in starts.items() if d is not None}
+    if not known:
+        source = " and ".join(starts) if starts else f"files {carried_from}"
+        return {"drop_id": drop_id, "table_name": table, "covered_from": None, "source": source}
+    fmt = max(known, key=lambda f: known[f])
+    return {"drop_id": drop_id, "table_name": table, "covered_from": known[fmt], "source": fmt}
 
 
 def _kept_out(drop: Drop) -> list[tuple[dict, str]]:

@@ -111,14 +111,22 @@ def test_each_table_is_staged_from_one_format(warehouse):
 def test_run_on_returns_writes_kpi_values(returns_run):
     _, done, out, _ = returns_run
     assert done.returncode == 0, done.stdout + done.stderr
-    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String}, infer_schema_length=None)
     trust = values.filter((pl.col("area") == "all") & (pl.col("period_end") == "2020-03-31"))
     assert sorted(trust["kpi_id"].unique()) == [f"KPI{n:02d}" for n in range(1, 22)]
     headline = {r["kpi_id"]: r for r in trust.filter(pl.col("basis").is_in(["fytd", "snapshot"])).iter_rows(
         named=True)}
-    # from the CIN census and the 903: real denominators and values
-    for kpi in ("KPI02", "KPI03", "KPI05", "KPI06", "KPI07", "KPI08", "KPI21"):
+    # from the CIN census and the 903: real denominators and values where the window is inside 2019/20
+    for kpi in ("KPI03", "KPI05", "KPI21"):
         assert headline[kpi]["denominator"] > 0 and headline[kpi]["value"] is not None, kpi
+    # one collection year (from 1 April 2019) cannot give a figure reading further back: "no data", with why
+    for kpi, table, needs in (("KPI02", "ssd_cin_episodes", "records from 2018-04-01"),
+                              ("KPI06", "ssd_cp_plans", "the whole history"),
+                              ("KPI07", "ssd_cla_episodes", "records from 2017-09-30"),
+                              ("KPI08", "ssd_cla_episodes", "records from 2019-03-31")):
+        assert headline[kpi]["dq_status"] == "no data" and headline[kpi]["value"] is None, kpi
+        assert f"{table} history from 2019-04-01 only" in headline[kpi]["null_reason"], kpi
+        assert f"the figure needs {needs}" in headline[kpi]["null_reason"], kpi
     # no involvements in any return: KPI11 has nothing to be computed from, and says so (no number)
     assert headline["KPI11"]["dq_status"] == "no data" and headline["KPI11"]["denominator"] is None
     assert headline["KPI11"]["null_reason"].startswith("no data: ssd_involvements not delivered in drop")
@@ -145,7 +153,7 @@ def _census_figures(path: Path) -> tuple[Decimal, Decimal, Decimal]:
 
 def test_workforce_kpis_have_their_september_values_from_the_census(returns_run):
     drop, _, out, _ = returns_run
-    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String}, infer_schema_length=None)
     vacancies, in_post, agency = _census_figures(drop / "csww_2019.xml")
     assert vacancies > 0 and in_post > 0 and agency > 0
     for kpi, numerator in (("KPI16", vacancies), ("KPI17", agency)):
@@ -190,7 +198,7 @@ def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run
     # Annex A list 1 carries contacts but no decision dates (the card's depends_on): KPI01 is "no data" with
     # why for every month of the run, the 12 months of history included, never 0%; so no breach either
     _, _, out, _ = returns_run
-    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String})
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String}, infer_schema_length=None)
     kpi01 = values.filter(pl.col("kpi_id") == "KPI01")
     assert kpi01["period_end"].n_unique() == 7  # September 2019 - March 2020, the backfill's range
     assert set(kpi01["dq_status"]) == {"no data"} and kpi01["value"].null_count() == kpi01.height
@@ -203,6 +211,58 @@ def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run
     assert history[0] >= 12 and history[1] == ["no data"]
     section = (out / "ocg_pack_2020-03.html").read_text().split('id="kpi01"')[1].split('id="kpi02"')[0]
     assert "Persistent breach: none." in section and "Data quality: <strong>no data</strong>" in section
+
+
+def test_figures_reading_before_the_returns_are_no_data_and_never_a_breach(returns_run, warehouse):
+    # KPI02 (12 months of earlier referrals), KPI06 (an earlier plan ever), KPI07 (care for 30 months), KPI08
+    # (placements in the 12 months to the period end) read history before 1 April 2019, where the 903 and
+    # the census delivered begin: "no data" for every month of the run and its 12 months of history (KPI07 was
+    # flagged a persistent breach from the one year it saw); the figures within the year still publish
+    _, _, out, _ = returns_run
+    coverage = dict(warehouse.execute("SELECT table_name, covered_from FROM staged.table_coverage "
+                                      "JOIN staged.current_drop USING (drop_id)").fetchall())
+    for tables, start in ((FROM_903, dt.date(2019, 4, 1)), (FROM_CIN, dt.date(2019, 4, 1)),
+                          (FROM_CSWW, CENSUS), (FROM_ANNEX_A, dt.date(2019, 9, 30))):
+        for table in tables:
+            assert coverage[table] == start, table
+    status = pl.read_csv(out / "kpi_status.csv")
+    pack = (out / "ocg_pack_2020-03.html").read_text()
+    for kpi in ("KPI02", "KPI06", "KPI07", "KPI08"):
+        assert set(status.filter(pl.col("kpi_id") == kpi)["status"]) == {"no data"}, kpi
+        history = warehouse.execute("SELECT list(DISTINCT status) FROM kpi_status WHERE kpi_id = $k",
+                                    {"k": kpi}).fetchone()[0]
+        assert history == ["no data"], kpi
+        following = f'id="kpi{int(kpi[3:]) + 1:02d}"'
+        section = pack.split(f'id="{kpi.lower()}"')[1].split(following)[0]
+        assert "Persistent breach: none." in section and "Data quality: <strong>no data</strong>" in section, kpi
+    # KPI03 reads only its window: published for the months of 2019/20 (its months before April 2019 are no data)
+    kpi03 = {r["period_end"]: r["status"] for r in status.filter(pl.col("kpi_id") == "KPI03").iter_rows(named=True)}
+    assert {s for m, s in kpi03.items() if m >= "2019-04-30"} == {"published"}
+    assert {s for m, s in kpi03.items() if m < "2019-04-30"} <= {"no data"}
+
+
+def test_an_annex_a_alone_gives_no_figure_that_reads_before_its_window(annex_a_pair):
+    # Annex A lists reach 6 months before the inspection (12 for adoption): KPI02, KPI06, KPI07 and KPI08 read
+    # further back on every basis, so no month of a run to the inspection date is a figure
+    from pipelines.lib.kpi_cards import card
+    from pipelines.lib.no_data import absent_tables, history_reasons, no_data_reasons, table_coverage
+
+    _, con = annex_a_pair["clean"]
+    drop_id = con.execute("SELECT drop_id FROM staged.drops").fetchone()[0]
+    coverage = table_coverage(con, drop_id)
+    assert coverage["ssd_contacts"] == (dt.date(2019, 9, 30), "Ofsted Annex A workbook")
+    assert coverage["ssd_permanence"][0] == dt.date(2019, 3, 31)  # List 10: 12 months
+    # the month ends April 2019 - March 2020 (the day before each next month's first)
+    firsts = [dt.date(2019 + (m > 12), (m - 1) % 12 + 1, 1) for m in range(5, 17)]
+    months = [d - dt.timedelta(days=1) for d in firsts]
+    absent = absent_tables(con, drop_id)
+    for kpi in ("KPI02", "KPI06", "KPI07", "KPI08"):
+        c = card(kpi)
+        reasons = no_data_reasons(con, c, drop_id, months, absent)
+        assert sorted(reasons) == months, kpi
+        assert all(any("Ofsted Annex A workbook" in r for r in rs) for rs in reasons.values()), kpi
+        for basis in c.bases:
+            assert all(history_reasons(c, m, basis, coverage) for m in months), (kpi, basis)
 
 
 # ---- a messy Annex A on its own ---------------------------------------------------------------------------------

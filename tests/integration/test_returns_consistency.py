@@ -60,42 +60,37 @@ class Lack:
 
 
 EXPECTED = (
-    # Referrals closed before 1 April 2017 are in no census. An r12 window ending P holds referrals after
-    # P - 12 months whose earlier referral can go back to P - 24 months: complete from P = 31 March 2019
-    # (window April 2018 - March 2019, history from April 2017). fytd, month and quarter windows start
-    # 1 April 2018 at the earliest, so their 12-month history (from April 2017) is complete: always equal.
-    Lack("KPI02", CIN, "history before the earliest census year", ("numerator", "value"), ("r12",),
-         until=date(2019, 2, 28)),
     # The census has no transfer-in flag: a transfer-in conference (no Section47 in any year) is excluded as
     # 'no linked S47 enquiry' instead of being outside the cohort. Numerator, denominator and value agree.
     Lack("KPI05", CIN, "icpc_icpc_transfer_in", ("excluded_count", "excluded_reasons"), records="transfer_in"),
-    # A CP plan that ended before 1 April 2017 is in no census; it is known only through NumberOfPreviousCPP,
-    # which is not always recorded: a second plan can look like a first. Any month (the earlier plan can be
-    # years before); every differing record is such a child.
-    Lack("KPI06", CIN, "KPI06 relies on NumberOfPreviousCPP", ("numerator", "value"),
-         records="cp_plan_before_census"),
-    # A period of care (or placement) that began before April 2017 starts, in the returns, at its first
-    # episode in the 2017/18 return, at the latest on 1 April 2017. "In care 2.5 years" at P needs care to
-    # have begun by the last day of the month 30 months before P: at P = 31 October 2019 the cut-off is
-    # 30 April 2017, which any start on or before 1 April 2017 meets; at 30 September 2019 it is 31 March
-    # 2017, which a start seen as 1 April 2017 misses. (The 2-year placement test is met from April 2019.)
-    Lack("KPI07", LAC, "history before the earliest return", ("numerator", "denominator", "value"),
-         until=date(2019, 9, 30)),
     # A placement that began before April 2017 starts in the returns with its first episode there, usually
     # a legal-status change (RNE L), so it does not count as begun with a change of carer. It can overlap
     # a 12-month window years later: every differing record is a child with such a placement in the window.
+    # (Not a month short of history - the window and its 12-month look-back are inside the returns - but a
+    # placement whose start lies before them: the history-coverage rule does not see it.)
     Lack("KPI08", LAC, "history before the earliest return", ("numerator", "value"),
          records="placement_before_returns"),
     # No placement distance in the 903: a placement whose postcode cannot be located (a secure home known by
     # URN only) has unknown distance instead of the recorded miles. Every differing record is such a child.
     Lack("KPI12", LAC, "clap_cla_placement_distance", ("numerator", "value", "excluded_count", "excluded_reasons"),
          records="distance_recorded_only"),
-    # Adoptions before April 2017 are in no return; the r36 window ending P starts P - 36 months + 1 day,
-    # so it lies wholly in the returns from P = 31 March 2020.
-    Lack("KPI18", LAC, "history before the earliest return", ("numerator", "denominator", "value", "null_reason"),
-         ("r36",),
-         until=date(2020, 2, 29)),
 )
+# Months whose figure reads history from before the first return (2017/18) are "no data" in the returns run
+# (pipelines/lib/no_data.py: staged.table_coverage against each card's lookback_months), never a different
+# number; they were differences of this table before that rule. (KPI, basis) -> the last such month:
+# - KPI02 r12: a 12-month window whose referrals' earlier referral can be 12 months before it: the window
+#   ending P needs referrals from P - 24 months, complete from P = 31 March 2019;
+# - KPI06 every month: 'an earlier plan anywhere in the history' needs the whole history (a plan that ended
+#   before 1 April 2017 is in no census, and NumberOfPreviousCPP is not always recorded);
+# - KPI07: care begun by the last day of the month 30 months before P: at 30 September 2019 the cut-off is
+#   31 March 2017, before the returns (a period of care begun earlier is seen as begun 1 April 2017);
+# - KPI18 r36: adoptions before April 2017 are in no return; the 36-month window ending P lies wholly in the
+#   returns from P = 31 March 2020.
+SHORT_OF_HISTORY = {("KPI02", "r12"): date(2019, 2, 28), ("KPI06", "fytd"): LAST, ("KPI06", "month"): LAST,
+                    ("KPI06", "quarter"): LAST, ("KPI06", "r12"): LAST, ("KPI07", "snapshot"): date(2019, 9, 30),
+                    ("KPI18", "r36"): date(2020, 2, 29)}
+HISTORY_LACKS = ((CIN, "history before the earliest census year"), (LAC, "history before the earliest return"))
+
 AREA_LACKS = (
     (CIN, "ssd_address: no addresses or postcodes in the census"),
     (LAC, "ssd_address: only HOME_POST, the home when care began"),
@@ -111,6 +106,27 @@ def _stage(landing, state, con: duckdb.DuckDBPyConnection) -> None:
     for drop in archived_drops(state / "archive"):
         stage_drop(con, drop, PSEUDONYM_KEY, "928")
     use_current(con)
+
+
+def _short_of_history(con: duckdb.DuckDBPyConnection, cards: list) -> tuple[pl.DataFrame, dict]:
+    """(kpi_id, period_end, basis) whose figure reads history the drop does not hold (the rule, basis by basis),
+    and each KPI's "no data" months with their reasons (status is judged on the headline basis)."""
+    from pipelines.lib.no_data import absent_tables, history_reasons, no_data_reasons, table_coverage
+    from pipelines.lib.staging import current_drop_id
+
+    drop_id = current_drop_id(con)
+    coverage = table_coverage(con, drop_id)
+    months = [r[0] for r in con.sql("SELECT DISTINCT period_end FROM kpi_windows ORDER BY 1").fetchall()]
+    short = [{"kpi_id": c.id, "period_end": m, "basis": b} for c in cards for b in c.bases for m in months
+             if history_reasons(c, m, b, coverage)]
+    absent = absent_tables(con, drop_id)
+    no_data = {c.id: no_data_reasons(con, c, drop_id, months, absent) for c in cards}
+    return pl.DataFrame(short, schema={"kpi_id": pl.String, "period_end": pl.Date, "basis": pl.String}), no_data
+
+
+def _published(values: pl.DataFrame, short: pl.DataFrame) -> pl.DataFrame:
+    """The rows of kpi_values whose figure the history-coverage rule lets stand."""
+    return values.join(short, on=["kpi_id", "period_end", "basis"], how="anti")
 
 
 def _values(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -136,8 +152,9 @@ def routes(tmp_path_factory) -> dict:
         con = duckdb.connect()
         _stage(root / "landing", root / "state", con)
         compute_kpis(con, FIRST, LAST, cards=cards)
-        out[route] = {"con": con, "values": _values(con), "records": _records(con),
-                      "areas": con.sql("SELECT person_id, area FROM person_area").pl()}
+        short, no_data = _short_of_history(con, cards)
+        out[route] = {"con": con, "values": _values(con), "records": _records(con), "short": short,
+                      "no_data": no_data, "areas": con.sql("SELECT person_id, area FROM person_area").pl()}
         timings[route] = time.perf_counter() - started
     # The returns' KPIs again, each child placed in the council the SSD drop gives it.
     ret = out["returns"]["con"]
@@ -186,8 +203,29 @@ def test_every_expected_difference_names_an_item_the_adapter_lacks():
         assert lack.kpi in CIN_KPIS + LAC_KPIS
         assert any(lack.item in entry for entry in lacks[lack.adapter]), (lack.kpi, lack.item)
         assert (lack.until is None) == (lack.records is not None), lack  # bounded in time, or checked by record
-    for adapter, item in AREA_LACKS:
+    for adapter, item in AREA_LACKS + HISTORY_LACKS:
         assert any(item in entry for entry in lacks[adapter]), item
+
+
+def test_months_short_of_history_are_no_data_in_the_returns_run(routes):
+    assert routes["ssd"]["short"].height == 0 and not any(routes["ssd"]["no_data"].values())  # SSD: complete
+    short = routes["returns"]["short"]
+    last = {k: v for k, v in short.group_by("kpi_id", "basis").agg(pl.col("period_end").max(),
+                                                                   pl.col("period_end").min().alias("first"),
+                                                                   pl.len()).rows_by_key(["kpi_id", "basis"]).items()}
+    assert {k: v[0][0] for k, v in last.items()} == SHORT_OF_HISTORY
+    for (kpi, basis), [(until, first, n)] in last.items():  # every month from the first of the run to the last
+        assert first == FIRST and n == (until.year - FIRST.year) * 12 + until.month - FIRST.month + 1, (kpi, basis)
+    # status is per KPI and month, on the headline basis: KPI07 (snapshot) and KPI06 (fytd) read "no data",
+    # with why; KPI02 and KPI18, whose headline windows are complete, publish (their r12 / r36 rows are left out)
+    no_data = routes["returns"]["no_data"]
+    assert max(no_data["KPI07"]) == date(2019, 9, 30) and len(no_data["KPI07"]) == 18
+    assert no_data["KPI07"][date(2019, 9, 30)][0] == (
+        "ssd_cla_episodes history from 2017-04-01 only (SSDA903 CSV); the figure needs records from 2017-03-31")
+    assert len(no_data["KPI06"]) == 84 and all("the figure needs the whole history" in r[0]
+                                                for r in no_data["KPI06"].values())
+    assert no_data["KPI02"] == no_data["KPI18"] == {}
+    assert not any(no_data[k] for k in no_data if k not in ("KPI06", "KPI07"))
 
 
 def test_both_routes_cover_every_month_and_kpi(routes):
@@ -207,7 +245,9 @@ def test_both_routes_cover_every_month_and_kpi(routes):
 
 def test_trust_values_agree_except_where_a_return_lacks_an_item(routes):
     trust = pl.col("area") == "all"
-    diffs = _differences(routes["ssd"]["values"].filter(trust), routes["returns"]["values"].filter(trust))
+    short = routes["returns"]["short"]
+    diffs = _differences(_published(routes["ssd"]["values"].filter(trust), short),
+                         _published(routes["returns"]["values"].filter(trust), short))
     _check(diffs, "trust rows")
     # every entry of the table shows, and a bounded one shows nowhere after its last month
     for lack in EXPECTED:
@@ -222,8 +262,9 @@ def test_trust_values_agree_except_where_a_return_lacks_an_item(routes):
 
 def test_council_values_agree_given_the_same_councils(routes):
     council = pl.col("area") != "all"
-    diffs = _differences(routes["ssd"]["values"].filter(council),
-                         routes["returns_ssd_areas"]["values"].filter(council))
+    short = routes["returns"]["short"]
+    diffs = _differences(_published(routes["ssd"]["values"].filter(council), short),
+                         _published(routes["returns_ssd_areas"]["values"].filter(council), short))
     _check(diffs, "council rows (councils from the SSD drop)")
     # and the trust rows are the same whichever councils the children are placed in
     trust = pl.col("area") == "all"

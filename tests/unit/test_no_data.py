@@ -13,9 +13,16 @@ import pytest
 
 from pipelines.lib import db
 from pipelines.lib.archive import archive_drop
-from pipelines.lib.kpi_cards import CardError, card, load_card
-from pipelines.lib.no_data import absent_tables, month_status, no_data_reasons
-from pipelines.lib.paths import PROJECT_ROOT
+from pipelines.lib.kpi_cards import LOOKBACK_ALL, CardError, card, load_card, load_cards
+from pipelines.lib.no_data import (
+    absent_tables,
+    history_reasons,
+    month_status,
+    needed_from,
+    no_data_reasons,
+    table_coverage,
+)
+from pipelines.lib.paths import PROJECT_ROOT, SQL_DIR
 from pipelines.lib.staging import stage_drop
 
 KEY = bytes(range(32))
@@ -109,6 +116,7 @@ def test_no_data_comes_before_blocked_and_keeps_both_reasons():
     "month_column: cont_person_id}]",
     "known_records: {min_share_known: 0.5}",
     "breakdown_tables: [ssd_department]",  # not among the source tables
+    "lookback_months: -1", "lookback_months: ever", "lookback_months: 1.5", "lookback_months: true",
 ])
 def test_card_fields_are_checked(tmp_path: Path, field: str):
     text = (PROJECT_ROOT / "sql" / "kpis" / "KPI01_contact_decisions.yaml").read_text()
@@ -141,3 +149,68 @@ def test_outputs_and_packs_carry_no_value_for_a_no_data_month(tmp_path: Path):
     pack = PackData(con, MONTHS[-1])
     assert pack.values.filter(pl.col("kpi_id") == "KPI20").height == 0  # no trend point, no breach from it
     assert pack.status_of("KPI20")["status"] == "no data"
+
+
+# ---- history coverage: a return holds only the years (or the window) it was delivered for ----------------------
+
+EPISODES_903 = ("CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+                "C1,01/06/2018,S,C2,N1,U4,PR1,,,,NN1 1AA,NN2 2BB,\n")
+
+
+def test_staging_records_where_each_table_history_starts(tmp_path: Path):
+    # a 903 episodes file of 2018/19 (history from 1 April 2018) beside an SSD complaints file (complete)
+    con = _stage(tmp_path, {"903_episodes_2018-19.csv": EPISODES_903,
+                            "complaints.csv": "complaint_id,received_date\nK1,2024-01-05\n"})
+    rows = {r[0]: r[1:] for r in db.rows(con, "SELECT table_name, covered_from, source FROM staged.table_coverage")}
+    assert rows["ssd_cla_episodes"] == (date(2018, 4, 1), "SSDA903 CSV")
+    assert rows["ssd_cla_placement"] == (date(2018, 4, 1), "SSDA903 CSV")
+    assert rows["complaints"] == (None, "SSD file complaints.csv")
+    assert table_coverage(con, "2024-03-31")["ssd_legal_status"] == (date(2018, 4, 1), "SSDA903 CSV")
+    # KPI07 reads 30 months before the period end: at 31 March 2020 care must have begun by 30 September 2017
+    months = [date(2020, 9, 30), date(2020, 10, 31)]
+    reasons = no_data_reasons(con, card("KPI07"), "2024-03-31", months, absent_tables(con, "2024-03-31"))
+    history = [r for r in reasons.get(date(2020, 9, 30), []) if "history" in r]
+    assert history == [f"{t} history from 2018-04-01 only (SSDA903 CSV); the figure needs records from 2018-03-31"
+                       for t in ("ssd_cla_episodes", "ssd_cla_placement", "ssd_legal_status")]
+    assert not [r for r in reasons.get(date(2020, 10, 31), []) if "history" in r]
+    # complaints are an SSD file: no month of KPI13 is short of history, whatever its look-back
+    assert not [r for rs in no_data_reasons(con, card("KPI13"), "2024-03-31", months, {}).values() for r in rs
+                if "history" in r]
+
+
+RETURNS = {t: (date(2017, 4, 1), "SSDA903 CSV") for t in ("ssd_cla_episodes", "ssd_cla_placement",
+                                                           "ssd_legal_status", "ssd_permanence")}
+CENSUS = {t: (date(2017, 4, 1), "CIN census XML") for t in ("ssd_cin_episodes", "ssd_cp_plans")}
+
+
+@pytest.mark.parametrize(("kpi", "basis", "short", "whole"), [
+    # the months test_returns_consistency.py found different from the SSD figures are the months judged short
+    ("KPI07", "snapshot", date(2019, 9, 30), date(2019, 10, 31)),  # 30 months: cut-off 31 March vs 30 April 2017
+    ("KPI02", "r12", date(2019, 2, 28), date(2019, 3, 31)),        # 12-month window + 12 months of earlier referrals
+    ("KPI02", "fytd", date(2018, 3, 31), date(2018, 4, 30)),       # 1 April 2018 less 12 months
+    ("KPI18", "r36", date(2020, 2, 29), date(2020, 3, 31)),        # a 36-month window, nothing before it
+    ("KPI08", "snapshot", date(2018, 3, 31), date(2018, 4, 30)),   # the 12 months to the period end
+])
+def test_a_month_is_short_of_history_until_the_returns_reach_back_far_enough(kpi, basis, short, whole):
+    coverage = RETURNS | CENSUS
+    reasons = history_reasons(card(kpi), short, basis, coverage)
+    assert reasons and all("history from 2017-04-01 only" in r for r in reasons)
+    assert reasons[0].endswith(f"the figure needs records from {needed_from(card(kpi), short, basis)}")
+    assert history_reasons(card(kpi), whole, basis, coverage) == []
+    assert history_reasons(card(kpi), short, basis, {}) == []  # SSD tables: complete
+
+
+def test_an_ever_definition_needs_the_whole_history():
+    assert card("KPI06").lookback_months == LOOKBACK_ALL
+    assert history_reasons(card("KPI06"), date(2030, 3, 31), "fytd", CENSUS) == [
+        "ssd_cp_plans history from 2017-04-01 only (CIN census XML); the figure needs the whole history"]
+
+
+def test_every_kpi_and_case_measure_card_says_how_far_back_it_reads():
+    for c in load_cards():
+        assert "lookback_months" in c.raw, c.id
+    for path in sorted((SQL_DIR / "core").glob("*.yaml")):
+        if path.with_suffix(".sql").exists() or "sql_from:" in path.read_text():
+            raw = load_card(path).raw
+            assert "lookback_months" in raw, path.name
+            assert any("lookback_months" in str(d) for d in raw["decisions"]), path.name

@@ -65,6 +65,7 @@ window, with no earlier history (see ``LACKS``).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -528,6 +529,7 @@ class AnnexAAdapter:
             builder.add(book)
         out.tables = builder.frames()
         out.lacks = list(LACKS) + builder.coverage(books)
+        out.covered_from = builder.covered_from(books)
         return out
 
     # -- one workbook ---------------------------------------------------------------------------------------
@@ -1035,6 +1037,22 @@ class _Builder:
             out[table] = pl.DataFrame(data, schema=schema)
         return out
 
+    def covered_from(self, books: list[_Workbook]) -> dict[str, dt.date]:
+        """Each table filled, from the earliest window start of the lists filling it: the inspection date less
+        the list's months (contacts 6, adoption 12, care leavers 0: only those current at the date)."""
+        if self.inspection is None:
+            return {}
+        present = {s.spec.number for b in books for s in b.sheets}
+        out: dict[str, dt.date] = {}
+        for number, spec in annex_a_schema().lists.items():
+            if number not in present:
+                continue
+            start = _months_before(self.inspection, spec.months)
+            for table in LIST_TABLES.get(number, ()):
+                if table in self.tables_present:
+                    out[table] = min(out.get(table, start), start)
+        return out
+
     def coverage(self, books: list[_Workbook]) -> list[str]:
         """What each list of this drop covers, and which lists are missing."""
         schema = annex_a_schema()
@@ -1053,3 +1071,11 @@ class _Builder:
             span = f" (key dates {min(dates)} to {max(dates)})" if dates else ""
             out.append(f"{spec.label}: {self.counts.get(number, 0)} rows, only {spec.covers}{span}")
         return out
+
+
+def _months_before(d: dt.date, months: int) -> dt.date:
+    """The same day `months` earlier (the month's last day when it has fewer days)."""
+    m = d.year * 12 + d.month - 1 - months
+    year, month = divmod(m, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(d.day, last))

@@ -9,6 +9,7 @@ does not carry is reported (`lacks`), never invented.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -46,6 +47,10 @@ class Adapted:
     # and lists the columns here (contract table -> id columns); staging replaces the person part with its
     # pseudonym ('X...-<suffix>'), so the id is stable under the key and quotes no identifier.
     derived_ids: dict[str, list[str]] = field(default_factory=dict)
+    # contract table -> the date from which its history is complete in these files (a 903 set from 1 April of
+    # its earliest year, an Annex A list from its window start): a figure reading further back is "no data"
+    # (pipelines/lib/no_data.py). ssd_person is left out: a child's details are not a dated history.
+    covered_from: dict[str, date] = field(default_factory=dict)
 
 
 class ReturnAdapter(Protocol):

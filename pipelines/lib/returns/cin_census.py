@@ -243,6 +243,9 @@ class CinCensusAdapter:
                     message=f"{len(names)} census files for {year}/{(year + 1) % 100:02d} ({', '.join(names)}); "
                             f"{names[-1]} (last in file-name order) wins where they overlap"))
         out.tables = _frames(_latest(rows))
+        if years:  # a census holds the children in need during its year: nothing closed before the earliest
+            first = dt.date(min(years), 4, 1)
+            out.covered_from = {t: first for t in out.tables if t != "ssd_person"}
         out.lacks = list(LACKS) + sorted(extra_lacks)
         return out
 

@@ -257,6 +257,9 @@ class CswwAdapter:
                     message=f"{len(names)} census files for {team} at {ref} ({', '.join(names)}); {names[-1]} "
                             "(last in file-name order) wins"))
         out.tables = _frames(_latest(rows))
+        if returns:  # a census is the workforce on its reference date: nothing before the earliest
+            first = min(dt.date.fromisoformat(ref) for ref, _ in returns if ref)
+            out.covered_from = {t: first for t in out.tables if t != "ssd_person"}
         out.lacks = list(LACKS)
         return out
 

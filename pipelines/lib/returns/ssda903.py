@@ -978,6 +978,12 @@ class _Adaptation:
             frame = pl.DataFrame(recs, schema={**{c: pl.String for c in cols}, SOURCE_ROW: pl.Int64,
                                                SOURCE_FILE: pl.String, SOURCE_LOCATION: pl.String})
             self.out.tables[name] = frame.select(*cols, SOURCE_ROW, SOURCE_FILE, SOURCE_LOCATION)
+        # A 903 year holds the episodes open during it: history before 1 April of the earliest year delivered
+        # is in none of the files (a period of care begun earlier starts, here, in that year).
+        years = [r.year for rows in self.rows.values() for r in rows if r.year]
+        if years:
+            first = date(min(years) - 1, 4, 1)
+            self.out.covered_from = {name: first for name in self.out.tables if name != "ssd_person"}
         self.out.derived_ids = {
             "ssd_cla_episodes": ["clae_cla_episode_id", "clae_cla_id", "clae_cla_placement_id"],
             "ssd_cla_placement": ["clap_cla_placement_id", "clap_cla_id"],

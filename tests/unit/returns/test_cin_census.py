@@ -558,3 +558,10 @@ def test_one_reviews_element_holding_several_dates_gives_a_review_each(tmp_path)
     assert [(g[0], g[1]) for g in got] == [(hid("RV", CP1, "2022-08-20"), "2022-08-20"),
                                           (hid("RV", CP1, "2023-01-20"), "2023-01-20")]
     assert got[0][2].endswith("/Reviews[1]/CPPreviewDate[1]") and got[1][2].endswith("/Reviews[1]/CPPreviewDate[2]")
+
+
+def test_history_is_covered_from_1_april_of_the_census_year(census_2022):
+    # a census holds the children in need during its year: nothing closed before 1 April 2022 is in it
+    out = CinCensusAdapter().adapt([census_2022])
+    assert out.covered_from and set(out.covered_from.values()) == {dt.date(2022, 4, 1)}
+    assert set(out.covered_from) == set(out.tables) - {"ssd_person"}

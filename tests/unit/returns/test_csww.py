@@ -532,3 +532,8 @@ def test_generated_census_agrees_with_the_ssd_establishment(small_landing, tmp_p
     registered = set(pl.read_csv(drop / "ssd_professionals.csv", infer_schema=False)
                      ["prof_social_worker_registration_no"].drop_nulls())
     assert set(out.tables["ssd_professionals"]["prof_social_worker_registration_no"]) <= registered
+
+
+def test_history_is_covered_from_the_census_date(census):
+    out = CswwAdapter().adapt([census])
+    assert out.covered_from == {t: dt.date(2024, 9, 30) for t in out.tables}
