@@ -111,7 +111,8 @@ def test_each_table_is_staged_from_one_format(warehouse):
 def test_run_on_returns_writes_kpi_values(returns_run):
     _, done, out, _ = returns_run
     assert done.returncode == 0, done.stdout + done.stderr
-    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String}, infer_schema_length=None)
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String},
+                         infer_schema_length=None)
     trust = values.filter((pl.col("area") == "all") & (pl.col("period_end") == "2020-03-31"))
     assert sorted(trust["kpi_id"].unique()) == [f"KPI{n:02d}" for n in range(1, 22)]
     headline = {r["kpi_id"]: r for r in trust.filter(pl.col("basis").is_in(["fytd", "snapshot"])).iter_rows(
@@ -153,7 +154,8 @@ def _census_figures(path: Path) -> tuple[Decimal, Decimal, Decimal]:
 
 def test_workforce_kpis_have_their_september_values_from_the_census(returns_run):
     drop, _, out, _ = returns_run
-    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String}, infer_schema_length=None)
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String},
+                         infer_schema_length=None)
     vacancies, in_post, agency = _census_figures(drop / "csww_2019.xml")
     assert vacancies > 0 and in_post > 0 and agency > 0
     for kpi, numerator in (("KPI16", vacancies), ("KPI17", agency)):
@@ -198,7 +200,8 @@ def test_kpi01_is_not_published_from_contacts_without_decision_dates(returns_run
     # Annex A list 1 carries contacts but no decision dates (the card's depends_on): KPI01 is "no data" with
     # why for every month of the run, the 12 months of history included, never 0%; so no breach either
     _, _, out, _ = returns_run
-    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String}, infer_schema_length=None)
+    values = pl.read_csv(out / "restricted" / "kpi_values.csv", schema_overrides={"area": pl.String},
+                         infer_schema_length=None)
     kpi01 = values.filter(pl.col("kpi_id") == "KPI01")
     assert kpi01["period_end"].n_unique() == 7  # September 2019 - March 2020, the backfill's range
     assert set(kpi01["dq_status"]) == {"no data"} and kpi01["value"].null_count() == kpi01.height
