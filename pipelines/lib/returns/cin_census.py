@@ -40,6 +40,11 @@ Decisions (where the census and the contract differ):
   AdapterIssue with its XML path; the row is never dropped. An unknown code is a warning (the value is
   staged; the code-set checks flag it). An element the year's schema does not know is reported once per
   file and element.
+- **Closure outside the census year** (DfE rule 8620), checked on the episode that wins: a ``CINclosureDate``
+  after the file's ``ReferenceDate`` (else 31 March of its ``Year``) is an error and the date is not used
+  (``cine_close_date`` left blank: the episode stays open, as the census reports it at its reference date); one
+  before 1 April of the census year is a warning, one per file (used as recorded: the episode is counted by
+  its own dates).
 - ``source_row`` is the element's ordinal in its file (the n-th ``CINdetails``, the n-th ``Assessments``, ...;
   for ``ssd_person`` the n-th ``Child``); ``source_location`` its XML path, e.g.
   ``/Message/Children/Child[12]/CINdetails[1]/Assessments[2]``. Messages never quote a child id.
@@ -211,6 +216,7 @@ class _FileState:
     index: int
     schema: CinSchema | None = None
     year: int | None = None
+    reference: dt.date | None = None  # Header/CollectionDetails/ReferenceDate, when readable
     counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unknown: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
@@ -230,19 +236,23 @@ class CinCensusAdapter:
         out = Adapted(format=FORMAT, files=[Path(p).name for p in paths])
         rows: list[_Row] = []
         years: dict[int, list[str]] = defaultdict(list)
+        periods: dict[str, tuple[int, dt.date]] = {}  # file name -> (census year, its last day)
         extra_lacks: set[str] = set()
         for index, path in enumerate(sorted((Path(p) for p in paths), key=lambda p: p.name)):
             state = _FileState(path=path, index=index)
             self._read(state, rows, out.issues, extra_lacks)
             if state.year is not None:
                 years[state.year].append(path.name)
+                periods[path.name] = (state.year, state.reference or dt.date(state.year + 1, 3, 31))
         for year, names in sorted(years.items()):
             if len(names) > 1:
                 out.issues.append(AdapterIssue(
                     file=names[-1], table="Header", column="ReferenceDate", row=None, severity="warning",
                     message=f"{len(names)} census files for {year}/{(year + 1) % 100:02d} ({', '.join(names)}); "
                             f"{names[-1]} (last in file-name order) wins where they overlap"))
-        out.tables = _frames(_latest(rows))
+        kept = _latest(rows)
+        out.issues += _closures_outside_census_year(kept, periods)
+        out.tables = _frames(kept)
         if years:  # a census holds the children in need during its year: nothing closed before the earliest
             first = dt.date(min(years), 4, 1)
             out.covered_from = {t: first for t in out.tables if t != "ssd_person"}
@@ -289,7 +299,8 @@ class CinCensusAdapter:
         year = None
         ref = values.get("ReferenceDate")
         if ref and _iso_date(ref):
-            year = int(_iso_date(ref)[:4]) - 1  # reference date 31 March 2025 = collection 2024/25
+            st.reference = dt.date.fromisoformat(_iso_date(ref))
+            year = st.reference.year - 1  # reference date 31 March 2025 = collection 2024/25
         elif values.get("Year") and _INT.match(values["Year"]):
             year = int(values["Year"]) - 1      # <Year>2025</Year> = the collection ending in 2025
         if year is None:
@@ -566,6 +577,55 @@ def _latest(rows: list[_Row]) -> list[_Row]:
         if r.table == "ssd_cp_plans":
             r.set("cppl_icpc_id", icpcs.get((r.get("cppl_referral_id"), r.get("cppl_cp_plan_start_date"))))
     return kept
+
+
+def _long_date(d: dt.date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _closures_outside_census_year(kept: list[_Row], periods: dict[str, tuple[int, dt.date]]) -> list[AdapterIssue]:
+    """DfE rule 8620: a closure date must fall within the census year of the file that carries it.
+
+    Checked on the episodes that won (latest census year), so a closure reported again, in range, by a later
+    year's census is not faulted. A closure after the year's end would close, from that date, an episode the
+    census reports open at its reference date: an error (staging records it as a rejection), the date is
+    withheld and left blank, so the episode reads open, as the census says it was. A closure before the year began is
+    a warning: the episode is counted by its own dates, so no month's figure moves.
+    """
+    issues: list[AdapterIssue] = []
+    early: dict[str, list[tuple[int, str]]] = {}  # file -> (row, location) of closures before its year
+    for r in kept:
+        if r.table != "ssd_cin_episodes" or r.source_file not in periods:
+            continue
+        closed = r.get("cine_close_date")
+        iso = _iso_date(closed) if closed else None
+        if iso is None:
+            continue  # blank, or unreadable (already reported and rejected as not a date)
+        year, end = periods[r.source_file]
+        start, label = dt.date(year, 4, 1), f"{year}/{(year + 1) % 100:02d}"
+        closure = dt.date.fromisoformat(iso)
+        referral = _iso_date(r.get("cine_referral_date") or "")
+        where = f"{r.location}/CINclosureDate"
+        if closure > end:
+            also = (" (its referral date is after the year end too)"
+                    if referral and dt.date.fromisoformat(referral) > end else "")
+            r.set("cine_close_date", None)
+            issues.append(AdapterIssue(
+                file=r.source_file, table="CINdetails", column="CINclosureDate", row=r.source_row, location=where,
+                message=f"<CINclosureDate> at {where} is after {_long_date(end)}, the end of the {label} census "
+                        f"year of this file{also} (DfE rule 8620); the date is not used (cine_close_date left "
+                        "blank), so the episode stays open as the census reports it at its reference date"))
+        elif closure < start:
+            early.setdefault(r.source_file, []).append((r.source_row, where))
+    for name, found in early.items():  # one warning per file: nothing is withheld, so no per-row record
+        year = periods[name][0]
+        row, where = found[0]
+        issues.append(AdapterIssue(
+            file=name, table="CINdetails", column="CINclosureDate", row=row, location=where, severity="warning",
+            message=f"{len(found)} <CINclosureDate>(s) before {_long_date(dt.date(year, 4, 1))}, the start of the "
+                    f"{year}/{(year + 1) % 100:02d} census year of this file (DfE rule 8620; first at row {row}, "
+                    f"{where}): used as recorded (each episode is counted by its own dates)"))
+    return issues
 
 
 def _frames(rows: list[_Row]) -> dict[str, pl.DataFrame]:

@@ -350,10 +350,14 @@ def test_repeat_within_one_file_is_passed_on_for_staging_to_quarantine(tmp_path)
     assert rows(t["ssd_cin_episodes"], ["cine_referral_id", SOURCE_ROW]) == [(RF3, 1), (RF3, 2)]
 
 
+CLOSED_2023 = "<CINclosureDate>2023-09-30</CINclosureDate>"
+
+
 # ---- schema years ---------------------------------------------------------------------------------------
 def test_sex_replaces_gender_current_in_2024_25(tmp_path):
     xml = CENSUS_2023_24.replace("<Year>2024</Year>", "<Year>2025</Year>").replace(
-        "2024-03-31", "2025-03-31").replace("<GenderCurrent>2</GenderCurrent>", "<Sex>F</Sex>")
+        "2024-03-31", "2025-03-31").replace("<GenderCurrent>2</GenderCurrent>", "<Sex>F</Sex>").replace(
+        CLOSED_2023, "")  # relabelled two years on, the 2023 closure would fall before the census year (8620)
     out = CinCensusAdapter().adapt([write(tmp_path, "c.xml", xml)])
     assert rows(out.tables["ssd_person"], ["pers_sex"]) == [("F",)]
     assert not out.issues
@@ -368,7 +372,8 @@ def test_pre_proceedings_block_2026_27_is_read_not_staged(tmp_path):
     block = ("<PreProceedings><PreProceedingsStartDate>2026-06-01</PreProceedingsStartDate>"
              "</PreProceedings>")
     xml = CENSUS_2023_24.replace("2024-03-31", "2027-03-31").replace(
-        "<GenderCurrent>2</GenderCurrent>", "<Sex>F</Sex>").replace("<CINPlanDates>", block + "<CINPlanDates>")
+        "<GenderCurrent>2</GenderCurrent>", "<Sex>F</Sex>").replace("<CINPlanDates>", block + "<CINPlanDates>").replace(
+        CLOSED_2023, "")
     out = CinCensusAdapter().adapt([write(tmp_path, "c.xml", xml)])
     assert not out.issues
     assert any(lack.startswith("PreProceedings (2026/27 census)") for lack in out.lacks)
@@ -565,3 +570,53 @@ def test_history_is_covered_from_1_april_of_the_census_year(census_2022):
     out = CinCensusAdapter().adapt([census_2022])
     assert out.covered_from and set(out.covered_from.values()) == {dt.date(2022, 4, 1)}
     assert set(out.covered_from) == set(out.tables) - {"ssd_person"}
+
+
+def test_closure_after_the_census_year_is_withheld_rule_8620(tmp_path):
+    # DfE rule 8620: the 2022/23 census (reference date 31 March 2023) closes C001's referral on 30 April 2023,
+    # after its year end. Read as given, the episode would count as closed from a date the census could not
+    # know; the date is withheld (an error staging records) and the episode stays open, as at the reference date.
+    text = CENSUS_2022_23.replace("<CINclosureDate>2023-01-20</CINclosureDate>",
+                                  "<CINclosureDate>2023-04-30</CINclosureDate>")
+    assert text != CENSUS_2022_23
+    out = CinCensusAdapter().adapt([write(tmp_path, "cin_2023.xml", text)])
+    eps = out.tables["ssd_cin_episodes"]
+    assert rows(eps, ["cine_referral_id", "cine_close_date", "cine_close_reason"])[0] == (RF1, None, "RC7")
+    found = [i for i in out.issues if "8620" in i.message]
+    assert len(found) == 1
+    issue = found[0]
+    assert (issue.severity, issue.file, issue.table, issue.column, issue.row) == (
+        "error", "cin_2023.xml", "CINdetails", "CINclosureDate", 1)
+    assert issue.location == f"{C1}/CINdetails[1]/CINclosureDate"
+    assert "31 March 2023" in issue.message and "2022/23" in issue.message and "left blank" in issue.message
+    assert "C001" not in issue.message.upper() and "2023-04-30" not in issue.message
+
+
+def test_closure_before_the_census_year_is_a_warning_and_kept_rule_8620(tmp_path):
+    text = CENSUS_2022_23.replace("<CINclosureDate>2023-02-02</CINclosureDate>",
+                                  "<CINclosureDate>2022-03-02</CINclosureDate>")
+    assert text != CENSUS_2022_23
+    out = CinCensusAdapter().adapt([write(tmp_path, "cin_2023.xml", text)])
+    assert rows(out.tables["ssd_cin_episodes"], ["cine_referral_id", "cine_close_date"])[1] == (RF2, "2022-03-02")
+    found = [i for i in out.issues if "8620" in i.message]
+    assert [(i.severity, i.row, i.location) for i in found] == [
+        ("warning", 2, f"{C2}/CINdetails[1]/CINclosureDate")]
+    assert found[0].message.startswith("1 <CINclosureDate>(s) before 1 April 2022")
+
+
+def test_closure_repeated_in_range_by_a_later_census_is_not_faulted_rule_8620(tmp_path):
+    # The 2022/23 file already carries the 30 September 2023 closure that the 2023/24 census reports in its
+    # year: the later year wins, its closure is in range, and nothing is withheld.
+    early = CENSUS_2022_23.replace(
+        "<PrimaryNeedCode>N1</PrimaryNeedCode>\n        <ReferralNFA>false</ReferralNFA>",
+        "<PrimaryNeedCode>N1</PrimaryNeedCode>\n        <CINclosureDate>2023-09-30</CINclosureDate>"
+        "\n        <ReferralNFA>false</ReferralNFA>")
+    assert early != CENSUS_2022_23
+    out = CinCensusAdapter().adapt([write(tmp_path, "cin_2023.xml", early),
+                                    write(tmp_path, "cin_2024.xml", CENSUS_2023_24)])
+    assert not [i for i in out.issues if "8620" in i.message]
+    eps = out.tables["ssd_cin_episodes"]
+    assert ("2023-09-30",) in rows(eps.filter(pl.col("cine_referral_id") == RF3), ["cine_close_date"])
+    # the 2022/23 file alone is faulted
+    alone = CinCensusAdapter().adapt([write(tmp_path, "cin_2023.xml", early)])
+    assert [(i.severity, i.row) for i in alone.issues if "8620" in i.message] == [("error", 3)]
