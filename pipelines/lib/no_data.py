@@ -17,7 +17,8 @@ unknown) would look real. A month is "no data", with the reason, when
   window it reads (`lookback_months`, 'all' for an 'ever' definition). The month is judged on the card's
   headline basis (status is per KPI and month): it is "no data" when the headline window's start less the
   look-back is before that date. A month whose other bases read further back (KPI02's r12) is published on
-  its headline figure; `history_reasons` gives the verdict for any basis.
+  its headline figure, but each row written or shown is judged on its own basis (`mark_short_of_history`):
+  an r12 row reading before the history is "no data" while the month's headline row is published.
 
 The value, numerator and denominator are left out of kpi_values.csv and the packs (which say "no data" and
 why), and such months never count towards a persistent breach.
@@ -30,10 +31,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import duckdb
+import polars as pl
 
 from pipelines.lib import db
 from pipelines.lib.contract import contract, ident
-from pipelines.lib.kpi_cards import LOOKBACK_ALL, KpiCard
+from pipelines.lib.kpi_cards import LOOKBACK_ALL, KpiCard, load_cards
 from pipelines.lib.paths import SQL_DIR
 
 NO_DATA = "no data"
@@ -158,6 +160,52 @@ def history_reasons(card: KpiCard, period_end: date, basis: str, coverage: dict[
         elif start > need:
             out.append(f"{table} history from {start} only ({source}); the figure needs records from {need}")
     return out
+
+
+VALUE_KEY = ["kpi_id", "period_end", "basis"]
+
+
+def short_of_history(con: duckdb.DuckDBPyConnection, drop_id: str | None, values: pl.DataFrame,
+                     cards: dict[str, KpiCard] | None = None) -> pl.DataFrame:
+    """(kpi_id, period_end, basis, history) of the values' rows whose figure, on that row's own basis, reads
+    before a table's history starts; `history` is the reasons joined. Ids without a card are left alone."""
+    out_schema = {"kpi_id": pl.String(), "period_end": pl.Date(), "basis": pl.String(), "history": pl.String()}
+    coverage = table_coverage(con, drop_id) if drop_id else {}
+    if not coverage or values.height == 0:
+        return pl.DataFrame(schema=out_schema)
+    cards = cards if cards is not None else {c.id: c for c in load_cards()}
+    rows = []
+    for kpi_id, period_end, basis in values.select(VALUE_KEY).unique().iter_rows():
+        card = cards.get(kpi_id)
+        if card is None or period_end is None or basis is None:
+            continue
+        reasons = history_reasons(card, period_end, basis, coverage)
+        if reasons:
+            rows.append({"kpi_id": kpi_id, "period_end": period_end, "basis": basis, "history": "; ".join(reasons)})
+    return pl.DataFrame(rows, schema=out_schema)
+
+
+def mark_short_of_history(con: duckdb.DuckDBPyConnection, drop_id: str | None, values: pl.DataFrame,
+                          cards: dict[str, KpiCard] | None = None, status: str = "dq_status",
+                          reason: str = "null_reason") -> pl.DataFrame:
+    """The values with each row short of history (any basis, `short_of_history`) made "no data": value,
+    numerator and denominator empty, `reason` "no data: <why>", `status` (when the frame has it) "no data".
+    Only that row: the month's status, judged on the headline basis, is not changed. A row already "no data"
+    keeps its reason."""
+    short = short_of_history(con, drop_id, values, cards)
+    if short.height == 0:
+        return values
+    marked = values.join(short.with_columns(pl.col("period_end").cast(values.schema["period_end"])),
+                         on=VALUE_KEY, how="left")
+    hit = pl.col("history").is_not_null()
+    if status in values.columns:
+        hit = hit & pl.col(status).ne_missing(pl.lit(NO_DATA))
+    return marked.with_columns(
+        *[pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in ("numerator", "denominator", "value")],
+        pl.when(hit).then(pl.lit("no data: ") + pl.col("history")).otherwise(pl.col(reason)).alias(reason),
+        *([pl.when(hit).then(pl.lit(NO_DATA)).otherwise(pl.col(status)).alias(status)]
+          if status in values.columns else []),
+    ).drop("history")
 
 
 def no_data_reasons(con: duckdb.DuckDBPyConnection, card: KpiCard, drop_id: str, months: list[date],

@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.no_data import NO_DATA
+from pipelines.lib.no_data import NO_DATA, mark_short_of_history
 from pipelines.lib.paths import PROJECT_ROOT
 from pipelines.lib.publish import RESTRICTED, write_csv, write_text
 from pipelines.lib.records import quarantined_rows, rejected_cells
-from pipelines.lib.staging import drop_files_frame, staged_summary
+from pipelines.lib.staging import current_drop_id, drop_files_frame, staged_summary
 
 TEMPLATES = PROJECT_ROOT / "dashboards" / "templates"
 
@@ -133,6 +133,8 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
         pl.when(no_data).then(pl.lit("no data: ") + pl.col("reasons")).otherwise(pl.col("null_reason"))
         .alias("null_reason"),
     ).drop("reasons")
+    # and a row of another basis than the headline reading before a table's history (KPI02's r12 on returns)
+    values = mark_short_of_history(con, current_drop_id(con), values)
     area_rows = values.filter(pl.col("team").is_null() & pl.col("worker").is_null()).drop("team", "worker")
     team_rows = values.filter(pl.col("team").is_not_null() | pl.col("worker").is_not_null())
     restricted = out / RESTRICTED

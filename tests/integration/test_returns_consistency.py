@@ -226,6 +226,23 @@ def test_months_short_of_history_are_no_data_in_the_returns_run(routes):
                                                 for r in no_data["KPI06"].values())
     assert no_data["KPI02"] == no_data["KPI18"] == {}
     assert not any(no_data[k] for k in no_data if k not in ("KPI06", "KPI07"))
+    # and the rows left out of the comparison (any basis) are written and shown as "no data", with why, while
+    # the month's headline row keeps its status (outputs.write_outputs and the packs mark them so)
+    from pipelines.lib.no_data import mark_short_of_history
+    from pipelines.lib.staging import current_drop_id
+
+    con = routes["returns"]["con"]
+    values = routes["returns"]["values"].with_columns(dq_status=pl.lit("published"))
+    marked = mark_short_of_history(con, current_drop_id(con), values)
+    left_out = marked.join(short, on=["kpi_id", "period_end", "basis"], how="semi")
+    assert left_out.height == values.join(short, on=["kpi_id", "period_end", "basis"], how="semi").height > 0
+    assert left_out["dq_status"].unique().to_list() == ["no data"]
+    assert left_out["value"].null_count() == left_out["numerator"].null_count() == left_out.height
+    assert left_out["null_reason"].str.starts_with("no data: ").all()
+    assert {(k, b) for k, b in left_out.select("kpi_id", "basis").unique().iter_rows()} >= {("KPI02", "r12"),
+                                                                                            ("KPI18", "r36")}
+    kept = marked.join(short, on=["kpi_id", "period_end", "basis"], how="anti")
+    assert kept["dq_status"].unique().to_list() == ["published"]
 
 
 def test_both_routes_cover_every_month_and_kpi(routes):

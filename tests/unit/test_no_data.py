@@ -214,3 +214,55 @@ def test_every_kpi_and_case_measure_card_says_how_far_back_it_reads():
             raw = load_card(path).raw
             assert "lookback_months" in raw, path.name
             assert any("lookback_months" in str(d) for d in raw["decisions"]), path.name
+
+
+def test_a_row_of_another_basis_short_of_history_is_written_as_no_data(tmp_path: Path):
+    """Status is judged on the headline basis (KPI18: r12); a row of another basis reading before the history
+    (its r36 at March 2020 needs records from April 2017, the 903 starts April 2018) is "no data" on its own."""
+    from pipelines.defs.kpis import record_status
+    from pipelines.lib.outputs import write_outputs
+    from pipelines.lib.packs.core_data_set import core_values_frame
+    from pipelines.lib.packs.data import PackData
+
+    con = _stage(tmp_path, {"903_episodes_2018-19.csv": EPISODES_903})
+    db.run(con, (PROJECT_ROOT / "sql" / "engine" / "kpi_tables.sql").read_text())
+    march = date(2020, 3, 31)
+    for basis, team in (("r12", None), ("r36", None), ("r36", "T1")):
+        db.run(con, "INSERT INTO kpi_values (kpi_id, period_end, basis, area, team, numerator, denominator, value) "
+                    "VALUES ('KPI18', $p, $b, 'all', $t, 3, 4, 0.75)", {"p": march, "b": basis, "t": team})
+    record_status(con, march, march, [{"kpi_id": "KPI18", "period_end": march, "status": "published",
+                                       "reasons": None}])
+    write_outputs(con, tmp_path / "out", march, march)
+    values = {r["basis"]: r for r in pl.read_csv(tmp_path / "out" / "restricted" / "kpi_values.csv",
+                                                 try_parse_dates=True).to_dicts()}
+    assert values["r12"]["dq_status"] == "published" and values["r12"]["value"] == 0.75
+    r36 = values["r36"]
+    assert r36["dq_status"] == "no data"
+    assert r36["value"] is None and r36["numerator"] is None and r36["denominator"] is None
+    assert r36["null_reason"] == ("no data: ssd_cla_episodes history from 2018-04-01 only (SSDA903 CSV); the "
+                                  "figure needs records from 2017-04-01; ssd_legal_status history from 2018-04-01 "
+                                  "only (SSDA903 CSV); the figure needs records from 2017-04-01")
+    team = pl.read_csv(tmp_path / "out" / "restricted" / "kpi_values_by_team.csv").row(0, named=True)
+    assert team["dq_status"] == "no data" and team["value"] is None
+    assert pl.read_csv(tmp_path / "out" / "kpi_status.csv")["status"].to_list() == ["published"]  # month unchanged
+    # the packs leave the r36 row out and keep the headline one
+    pack = PackData(con, march)
+    assert pack.values.filter(pl.col("kpi_id") == "KPI18")["basis"].sort().to_list() == ["r12"]
+    # the core data set's values (its KPI rows are on the headline basis, which the month's status judges)
+    core = core_values_frame(con, march, None, None).filter(pl.col("kpi_id") == "KPI18")
+    assert core["basis"].to_list() == ["r12"] and core["status"].to_list() == ["published"]
+
+
+def test_marking_judges_each_row_on_its_own_basis_in_any_frame(tmp_path: Path):
+    from pipelines.lib.no_data import mark_short_of_history
+
+    con = _stage(tmp_path, {"903_episodes_2018-19.csv": EPISODES_903})
+    frame = pl.DataFrame({"kpi_id": ["KPI18", "KPI18", "KPI13"], "period_end": [date(2020, 3, 31)] * 3,
+                          "basis": ["r12", "r36", "r36"], "numerator": [3.0] * 3, "denominator": [4.0] * 3,
+                          "value": [0.75] * 3, "status": ["published"] * 3, "reason": [None] * 3},
+                         schema_overrides={"reason": pl.String()})
+    marked = mark_short_of_history(con, "2024-03-31", frame, status="status", reason="reason")
+    assert marked["status"].to_list() == ["published", "no data", "published"]
+    assert marked["value"].to_list() == [0.75, None, 0.75]
+    assert marked["reason"][1].startswith("no data: ssd_cla_episodes history from 2018-04-01 only")
+    assert mark_short_of_history(con, None, frame).equals(frame)  # no current drop: nothing known to be short

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.measure_cards import COMMITMENTS, MeasureCard, load_measures
-from pipelines.lib.no_data import NO_DATA
+from pipelines.lib.no_data import NO_DATA, mark_short_of_history
 from pipelines.lib.packs.data import (
     BASIS_LABELS,
     SUPPRESSION_THRESHOLD,
@@ -38,6 +38,7 @@ from pipelines.lib.packs.data import (
 )
 from pipelines.lib.packs.render import render_template, write_text
 from pipelines.lib.scorecard import rules
+from pipelines.lib.staging import current_drop_id
 
 QUARTERS = 5      # the quarter and the four before it (a year on year comparison)
 YEARS = 5         # published years shown
@@ -436,7 +437,11 @@ def core_values_frame(con: duckdb.DuckDBPyConnection, last: date, published: pl.
               "kpi_id": pl.String(), "period_end": pl.Date(), "period_label": pl.String(), "basis": pl.String(),
               "area": pl.String(), "numerator": pl.Float64(), "denominator": pl.Float64(), "value": pl.Float64(),
               "status": pl.String(), "reason": pl.String()}
-    return pl.DataFrame(rows, schema=schema).sort("measure_id", "kpi_id", "period_end", "area", nulls_last=True)
+    frame = pl.DataFrame(rows, schema=schema)
+    # a row whose figure, on its basis, reads before a table's history is "no data" (no_data.py)
+    cards = {**kpi_cards, **{m.id: m.kpi_card for m in measures if m.source == "case" and m.kpi_card is not None}}
+    frame = mark_short_of_history(con, current_drop_id(con), frame, cards, status="status", reason="reason")
+    return frame.sort("measure_id", "kpi_id", "period_end", "area", nulls_last=True)
 
 
 def _no_data_reason(m: MeasureCard) -> str:

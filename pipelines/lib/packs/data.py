@@ -17,9 +17,10 @@ from pipelines.lib import benchmarks as bm
 from pipelines.lib import db
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
-from pipelines.lib.no_data import NO_DATA
+from pipelines.lib.no_data import NO_DATA, VALUE_KEY, short_of_history
 from pipelines.lib.outputs import kpi_status_frame, kpi_values_frame
 from pipelines.lib.scorecard import rules
+from pipelines.lib.staging import current_drop_id
 
 TREND_MONTHS = 13
 HISTORY_MONTHS = 24
@@ -140,7 +141,10 @@ class PackData:
         # directions or persistent breaches
         blocked = self.status.filter(pl.col("status").is_in(["blocked", NO_DATA])).select("kpi_id", "period_end")
         values = kpi_values_frame(con, self.first, self.period_end)
-        self.values = values.join(blocked, on=["kpi_id", "period_end"], how="anti") if blocked.height else values
+        values = values.join(blocked, on=["kpi_id", "period_end"], how="anti") if blocked.height else values
+        # so are the rows (any basis) whose figure reads before a table's history (no_data.py)
+        short = short_of_history(con, current_drop_id(con), values, {c.id: c for c in self.cards})
+        self.values = values.join(short, on=VALUE_KEY, how="anti") if short.height else values
         self.scorecard = rules.scorecard_frame(self.values, self.cards, None, self.period_end,
                                                history_months=HISTORY_MONTHS)
         self.targets: dict[str, rules.Targets] = {}
