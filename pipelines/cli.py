@@ -78,6 +78,8 @@ class _Progress(logging.Handler):
         step = meta.get("step_key") or ""
         msg = meta.get("orig_message") or record.getMessage()
         if event is None and record.levelno >= logging.INFO:
+            if msg.startswith("Dependencies for step"):  # Dagster lists every upstream output: say it shortly
+                msg = "not run: an earlier step failed"
             print(f"  [{step}] {msg}", flush=True)
         elif event is not None and event.event_type_value in ("STEP_FAILURE", "RUN_FAILURE"):
             print(f"  [{step}] FAILED: {msg}", flush=True)
@@ -138,13 +140,10 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
 
         discard(out, result.run_id)  # the run's own folder: nothing of it reaches --out
         failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        for event in failures:
-            error = event.step_failure_data.error
-            cause = error.cause if error and error.cause else error
-            print(f"error in {event.step_key}: {cause.message.strip() if cause else event.message}",
-                  file=sys.stderr)
-        print(f"the run failed after {elapsed:.1f} s; nothing was published and earlier outputs in {out} "
-              "are unchanged", file=sys.stderr)
+        steps = "; ".join(_step_failure(e) for e in failures) or "see the run in the Dagster UI"
+        # One line for a scheduler's log (steps skipped behind the failure are not repeated)
+        print(f"error: the run failed after {elapsed:.1f} s in {steps}; nothing was published and earlier "
+              f"outputs in {out} are unchanged", file=sys.stderr)
         return 1
     _summarise(warehouse, out, _month_end(last), elapsed)
     return 0
@@ -260,6 +259,18 @@ _debug_requested = False  # --debug on this command line
 def _debug() -> bool:
     """`--debug` or SCORECARD_DEBUG=1: let exceptions through with their traceback."""
     return _debug_requested or os.environ.get("SCORECARD_DEBUG", "") not in ("", "0")
+
+
+def _step_failure(event) -> str:
+    """'step: the error's first line', without the exception's module path ('pkg.mod.SomeError: words')."""
+    error = event.step_failure_data.error
+    cause = error.cause if error and error.cause else error
+    lines = (cause.message if cause else event.message or "").strip().splitlines()
+    text = lines[0] if lines else "failed"
+    head, sep, rest = text.partition(": ")
+    if sep and cause is not None and head.rsplit(".", 1)[-1] == cause.cls_name:
+        text = rest
+    return f"{event.step_key}: {text}"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -131,3 +131,26 @@ def test_a_summary_that_cannot_be_printed_does_not_fail_the_run(tmp_path, capsys
     assert cli._summarise(warehouse, tmp_path / "out", date(2020, 3, 31), 1.0) is None
     err = capsys.readouterr().err
     assert err.startswith("warning: the run succeeded") and len(err.splitlines()) == 1
+
+
+def test_a_failed_run_ends_with_one_error_line(tmp_path, capsys, monkeypatch):
+    """A step that fails: stderr is one `error:` line naming the step and the cause (no module path, no list of
+    skipped steps), saying nothing was published; exit 1."""
+    from pipelines.lib.pseudonymise import create_key
+
+    key = tmp_path / "key"
+    create_key(key)
+    landing = tmp_path / "landing"
+    (landing / "2020-03-31").mkdir(parents=True)
+    (landing / "2020-03-31" / "ssd_person.csv").write_text("pers_person_id,pers_sex\nP1,M\n")
+    monkeypatch.setenv("SCORECARD_KEY_FILE", str(key))
+    monkeypatch.setenv("SCORECARD_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "state" / "dagster_home"))
+    # a month the drop cannot cover: the KPI step refuses it
+    code = cli.main(["run", "--extracts", str(landing), "--period", "2020-04", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith("error: the run failed after "), err
+    assert "no staged drop covers the month ending 2020-04-30" in err[0]
+    assert "NoDropCoversPeriod" not in err[0] and "pipelines." not in err[0]
+    assert "nothing was published and earlier outputs in" in err[0]
