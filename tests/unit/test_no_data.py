@@ -266,3 +266,16 @@ def test_marking_judges_each_row_on_its_own_basis_in_any_frame(tmp_path: Path):
     assert marked["value"].to_list() == [0.75, None, 0.75]
     assert marked["reason"][1].startswith("no data: ssd_cla_episodes history from 2018-04-01 only")
     assert mark_short_of_history(con, None, frame).equals(frame)  # no current drop: nothing known to be short
+
+
+def test_window_starts_agree_with_the_engines_windows():
+    """no_data.window_start reads the history a figure needs without a warehouse; it must give the same window
+    as sql/engine/kpi_windows.sql for every basis and month (leap years and financial-year edges included)."""
+    from pipelines.lib.no_data import window_start
+
+    con = duckdb.connect()
+    db.run(con, (PROJECT_ROOT / "sql" / "engine" / "kpi_windows.sql").read_text(),
+           {"first_period_end": date(2015, 1, 31), "last_period_end": date(2026, 12, 31)})
+    rows = con.execute("SELECT period_end, basis, window_start FROM kpi_windows").fetchall()
+    assert len(rows) == 144 * 6
+    assert [(p, b, w) for p, b, w in rows if window_start(p, b) != w] == []
