@@ -188,6 +188,9 @@ def test_workbook_summary_is_suppressed_like_the_pack(packs):
             assert pack[r["kpi_id"]]["suppressed"] and r["projected_value"] is None
             assert r["direction_vs_previous_month"] == "n/a"
     assert any(r["value"] == "c" for r in rows)
+    # figures that are shown are numbers an analyst can sum, not text; only a suppressed cell reads "c"
+    shown = [r[c] for r in rows for c in ("value", "numerator", "denominator") if r[c] not in (None, "c")]
+    assert shown and all(isinstance(v, int | float) for v in shown), shown[:5]
 
 
 def test_published_teams_cannot_be_recovered_by_subtraction(packs):

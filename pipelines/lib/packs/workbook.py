@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,6 +22,12 @@ def _cell(v):
     return v
 
 
+# Figure columns a published sheet keeps as text because a suppressed cell reads "c": the other cells are
+# written back as numbers, so analysts can sum and chart them.
+FIGURE_COLUMNS = {"value", "numerator", "denominator", "previous_value", "last_year_value"}
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def _sheet(wb, name: str, frame: pl.DataFrame, fmt_head, fmt_date) -> None:
     ws = wb.add_worksheet(name)
     for j, c in enumerate(frame.columns):
@@ -37,6 +44,8 @@ def _sheet(wb, name: str, frame: pl.DataFrame, fmt_head, fmt_date) -> None:
                 ws.write_boolean(i, j, v)
             elif isinstance(v, int | float):
                 ws.write_number(i, j, v)
+            elif frame.columns[j] in FIGURE_COLUMNS and NUMBER.fullmatch(str(v)):
+                ws.write_number(i, j, float(v))
             else:
                 # text a spreadsheet would evaluate if retyped or exported is shown with a leading quote
                 ws.write_string(i, j, formula_safe_text(str(v)))
