@@ -172,14 +172,10 @@ def record_status(con, first, last, rows: list[dict], table: str = "kpi_status")
     frame = pl.DataFrame(rows, schema={"kpi_id": pl.String(), "period_end": pl.Date(), "status": pl.String(),
                                        "reasons": pl.String()})
     con.register("run_status", frame.to_arrow())
-    db.run(con, "BEGIN TRANSACTION")
     try:
-        db.run(con, f"DELETE FROM {table} WHERE list_contains($ids, kpi_id) AND period_end BETWEEN $f AND $l",
-               {"ids": frame["kpi_id"].unique().to_list(), "f": first, "l": last})
-        db.run(con, f"INSERT INTO {table} SELECT kpi_id, period_end, status, reasons FROM run_status")
-        db.run(con, "COMMIT")
-    except Exception:
-        db.run(con, "ROLLBACK")
-        raise
+        with db.transaction(con):
+            db.run(con, f"DELETE FROM {table} WHERE list_contains($ids, kpi_id) AND period_end BETWEEN $f AND $l",
+                   {"ids": frame["kpi_id"].unique().to_list(), "f": first, "l": last})
+            db.run(con, f"INSERT INTO {table} SELECT kpi_id, period_end, status, reasons FROM run_status")
     finally:
         con.unregister("run_status")

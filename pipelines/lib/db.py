@@ -3,7 +3,8 @@ end or completed, and refuses other work on the connection meanwhile: these help
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -28,3 +29,15 @@ def dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> Any:
     got = rows(con, sql, params)
     return got[0][0] if got else None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements land whole or not at all: COMMIT at its end, ROLLBACK (and re-raise) on error."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        run(con, "ROLLBACK")
+        raise
+    run(con, "COMMIT")

@@ -120,8 +120,7 @@ def compute_kpi(con: duckdb.DuckDBPyConnection, card: KpiCard, first_period_end:
                   "definition_version": card.definition_version}
     aggregate = _sql("engine/kpi_aggregate.sql")
     span = {"kpi_id": card.id, "first": first_period_end, "last": last_period_end}
-    db.run(con, "BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         for table in (values_table, records_table):
             db.run(con, f"DELETE FROM {table} WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last", span)
         db.run(con, f"INSERT INTO {values_table} " + aggregate,
@@ -138,10 +137,6 @@ def compute_kpi(con: duckdb.DuckDBPyConnection, card: KpiCard, first_period_end:
             con, f"SELECT count(*) FROM {values_table} WHERE kpi_id = $kpi_id AND period_end BETWEEN $first AND $last",
             span)
         records_n = db.scalar(con, "SELECT count(*) FROM kpi_rows")
-        db.run(con, "COMMIT")
-    except Exception:
-        db.run(con, "ROLLBACK")
-        raise
     return KpiResult(card.id, values_n, records_n)
 
 

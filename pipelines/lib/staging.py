@@ -589,8 +589,7 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                                            cells.height))
     returns_of = {path.name: fmt for fmt, (_, paths) in found.returns.items() for path in paths}
     summary.files = _files_received(drop, used, file_rejections, summary.messages, returns_of)
-    db.run(con, "BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         con.from_arrow(pl.DataFrame([{"drop_id": drop.drop_id, **f} for f in summary.files], schema=FILES_SCHEMA)
                        .to_arrow()).insert_into("staged.drop_files")
         for table, staged, cells, quarantine in prepared:
@@ -613,10 +612,6 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
             "revision": drop.revision, "manifest": json.dumps(list(drop.files)),
         })
         refresh_current(con)
-        db.run(con, "COMMIT")
-    except Exception:
-        db.run(con, "ROLLBACK")
-        raise
     return summary
 
 
@@ -730,8 +725,7 @@ def record_withdrawn(con: duckdb.DuckDBPyConnection, withdrawn: dict[str, dict])
     current = (db.scalar(con, "SELECT drop_id FROM staged.current_drop")
                if db.scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' "
                                  "AND table_name = 'current_drop'") else None)
-    db.run(con, "BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         db.run(con, "DELETE FROM staged.withdrawn_drops")
         for drop_id, marker in sorted(withdrawn.items()):
             db.run(con, "INSERT INTO staged.withdrawn_drops VALUES ($drop_id, $at, $reason)",
@@ -739,10 +733,6 @@ def record_withdrawn(con: duckdb.DuckDBPyConnection, withdrawn: dict[str, dict])
         changed = current != current_drop_id(con)
         if (changed or before != {(d,) for d in withdrawn}) and db.scalar(con, "SELECT count(*) FROM staged.drops"):
             refresh_current(con)
-        db.run(con, "COMMIT")
-    except Exception:
-        db.run(con, "ROLLBACK")
-        raise
     return changed
 
 

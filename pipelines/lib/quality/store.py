@@ -46,17 +46,12 @@ def store_findings(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
         "table_name": f.table, "column_name": ", ".join(f.columns) or None, "source_row": row, "rule": f.rule,
         "severity": f.severity, "kpis_affected": ", ".join(f.kpis),
     } for f in findings for file, row in (f.locators or [(None, None)])], schema=FAILURES_SCHEMA)
-    db.run(con, "BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         for name in ("quality_findings", "quality_failures"):
             db.run(con, "DELETE FROM " + name + " WHERE drop_id = $drop_id AND period_start = $ps "
                         "AND period_end = $pe", scope)
         con.from_arrow(summary.to_arrow()).insert_into("quality_findings")
         con.from_arrow(failures.to_arrow()).insert_into("quality_failures")
-        db.run(con, "COMMIT")
-    except Exception:
-        db.run(con, "ROLLBACK")
-        raise
 
 
 def critical_rules_by_table_month(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date,
