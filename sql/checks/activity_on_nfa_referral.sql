@@ -25,4 +25,3 @@ SELECT a.source_file, a.source_row, a.table_name, a.column_name,
        a.what || ' on a referral marked no further action' AS detail, NULL AS kpi_id
 FROM activity AS a
 JOIN nfa ON nfa.cine_referral_id = a.referral_id
-WHERE a.dated BETWEEN $period_start AND $period_end

@@ -8,7 +8,7 @@ WITH p AS (
     SELECT drop_id, source_file, source_row, perm_cla_id, perm_adm_decision_date AS decided,
            perm_matched_date AS matched, perm_placed_for_adoption_date AS placed
     FROM staged.ssd_permanence
-    WHERE drop_id = $drop_id AND perm_placed_for_adoption_date BETWEEN $period_start AND $period_end
+    WHERE drop_id = $drop_id
 ),
 adopted AS (
     SELECT clae_cla_id AS cla_id, min(clae_cla_episode_ceased_date) AS adopted_on

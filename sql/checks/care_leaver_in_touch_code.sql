@@ -9,7 +9,5 @@ SELECT source_file, source_row, 'ssd_care_leavers' AS table_name, 'clea_care_lea
        '''' || clea_care_leaver_in_touch || ''' is not an in-touch code' AS detail, NULL AS kpi_id
 FROM staged.ssd_care_leavers
 WHERE drop_id = $drop_id
-  AND (clea_care_leaver_latest_contact BETWEEN $period_start AND $period_end
-       OR clea_care_leaver_latest_contact IS NULL)
   AND clea_care_leaver_in_touch IS NOT NULL
   AND upper(trim(clea_care_leaver_in_touch)) NOT IN ('YES', 'NO', 'DIED', 'REFU', 'NREQ', 'RHOM')

@@ -9,6 +9,6 @@ SELECT e.source_file, e.source_row, 'ssd_cla_episodes' AS table_name, 'clae_cla_
 FROM staged.ssd_cla_episodes AS e
 JOIN staged.ssd_person AS p ON p.pers_person_id = e.clae_person_id AND p.drop_id = e.drop_id
 WHERE e.drop_id = $drop_id
-  AND e.clae_cla_episode_ceased_date BETWEEN $period_start AND $period_end
+  AND e.clae_cla_episode_ceased_date IS NOT NULL
   AND e.clae_cla_episode_ceased_reason IN ('E11', 'E12', 'E43', 'E44', 'E45', 'E46', 'E47', 'E48')
   AND e.clae_cla_episode_ceased_date >= p.pers_dob + INTERVAL 18 YEAR

@@ -13,5 +13,5 @@ SELECT source_file, source_row, 'ssd_cla_episodes' AS table_name,
        NULL AS kpi_id
 FROM staged.ssd_cla_episodes
 WHERE drop_id = $drop_id
-  AND coalesce(clae_cla_episode_ceased_date, clae_cla_episode_start_date) BETWEEN $period_start AND $period_end
+  AND coalesce(clae_cla_episode_ceased_date, clae_cla_episode_start_date) IS NOT NULL
   AND (clae_cla_episode_ceased_date IS NULL) <> (clae_cla_episode_ceased_reason IS NULL)

@@ -49,4 +49,3 @@ SELECT source_file, source_row, 'ssd_cla_episodes' AS table_name, column_name,
             ELSE 'first episode starts care (reason S)' END AS rule,
        severity, detail, NULL AS kpi_id
 FROM found
-WHERE dated BETWEEN $period_start AND $period_end

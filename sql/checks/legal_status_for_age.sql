@@ -9,6 +9,6 @@ SELECT l.source_file, l.source_row, 'ssd_legal_status' AS table_name, 'lega_lega
 FROM staged.ssd_legal_status AS l
 JOIN staged.ssd_person AS p ON p.pers_person_id = l.lega_person_id AND p.drop_id = l.drop_id
 WHERE l.drop_id = $drop_id
-  AND l.lega_legal_status_start_date BETWEEN $period_start AND $period_end
+  AND l.lega_legal_status_start_date IS NOT NULL
   AND l.lega_legal_status IN ('J1', 'J2', 'J3')
   AND l.lega_legal_status_start_date < p.pers_dob + INTERVAL 10 YEAR

@@ -16,8 +16,9 @@ SELECT e.source_file, e.source_row, 'ssd_cla_episodes' AS table_name, 'clae_cla_
        CASE WHEN e.start_date >= e.birthday_18 THEN 'episode starts on or after the 18th birthday'
             ELSE 'episode open after the 18th birthday' END AS detail, NULL AS kpi_id
 FROM e
-WHERE e.from_date BETWEEN $period_start AND $period_end
-  AND coalesce(e.ceased_date, DATE '9999-12-31') > e.birthday_18
+WHERE coalesce(e.ceased_date, DATE '9999-12-31') > e.birthday_18
+  -- the child has turned 18 (or the episode began after) by the extract date: not a birthday still to come
+  AND e.from_date <= (SELECT extract_date FROM staged.drops WHERE drop_id = $drop_id)
   AND NOT EXISTS (
       SELECT 1 FROM staged.ssd_legal_status AS l
       WHERE l.drop_id = $drop_id AND l.lega_person_id = e.person_id AND l.lega_legal_status = 'V2'

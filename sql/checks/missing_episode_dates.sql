@@ -23,5 +23,4 @@ SELECT source_file, source_row, 'ssd_missing' AS table_name,
             ELSE 'starts before an earlier incident ends (' || CAST(earlier_end AS VARCHAR) || ')' END AS detail,
        NULL AS kpi_id
 FROM m
-WHERE start_date BETWEEN $period_start AND $period_end
-  AND (end_date < start_date OR start_date < earlier_end)
+WHERE (end_date < start_date OR start_date < earlier_end)

@@ -9,5 +9,5 @@ SELECT source_file, source_row, 'ssd_missing' AS table_name, 'miss_missing_episo
        NULL AS kpi_id
 FROM staged.ssd_missing
 WHERE drop_id = $drop_id
-  AND miss_missing_episode_start_date BETWEEN $period_start AND $period_end
+  AND miss_missing_episode_start_date IS NOT NULL
   AND coalesce(upper(trim(miss_missing_episode_type)), '') NOT IN ('MISSING', 'ABSENT')

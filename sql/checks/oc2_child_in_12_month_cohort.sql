@@ -27,7 +27,7 @@ SELECT o.source_file, o.source_row, 'cla_oc2_outcomes' AS table_name, 'oc2_perso
        NULL AS kpi_id
 FROM staged.cla_oc2_outcomes AS o
 WHERE o.drop_id = $drop_id
-  AND o.oc2_year_ending BETWEEN $period_start AND $period_end
+  AND o.oc2_year_ending IS NOT NULL
   AND NOT EXISTS (
       SELECT 1 FROM periods AS p
       WHERE p.person_id = o.oc2_person_id

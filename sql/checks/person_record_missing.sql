@@ -21,6 +21,5 @@ SELECT r.source_file, r.source_row, r.table_name, r.column_name,
 FROM rows AS r
 WHERE r.drop_id = $drop_id
   AND r.person_id IS NOT NULL
-  AND (r.dated BETWEEN $period_start AND $period_end OR r.dated IS NULL)
   AND NOT EXISTS (SELECT 1 FROM staged.ssd_person AS p
                   WHERE p.drop_id = r.drop_id AND p.pers_person_id = r.person_id)

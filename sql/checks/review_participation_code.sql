@@ -9,5 +9,5 @@ SELECT source_file, source_row, 'ssd_cla_reviews' AS table_name, 'clar_cla_revie
        NULL AS kpi_id
 FROM staged.ssd_cla_reviews
 WHERE drop_id = $drop_id
-  AND clar_cla_review_date BETWEEN $period_start AND $period_end
+  AND clar_cla_review_date IS NOT NULL
   AND NOT regexp_matches(coalesce(upper(trim(clar_cla_review_participation)), ''), '^PN\s*[0-7]\b')

@@ -33,5 +33,4 @@ SELECT source_file, source_row, 'ssd_cla_episodes' AS table_name, 'clae_cla_epis
            AS detail,
        NULL AS kpi_id
 FROM totals
-WHERE end_date BETWEEN $period_start AND $period_end
-  AND (date_diff('day', start_date, end_date) > 17 OR days_in_year > 75)
+WHERE (date_diff('day', start_date, end_date) > 17 OR days_in_year > 75)
