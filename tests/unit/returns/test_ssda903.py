@@ -1,4 +1,4 @@
-"""The SSDA903 CSV adapter (pipelines/lib/returns/ssda903.py), the returns registry and staging of 903 files.
+"""The SSDA903 CSV adapter (pipelines/lib/returns/ssda903/), the returns registry and staging of 903 files.
 
 Every 903 history below is written by hand; the rows it should become are worked out in the comments.
 """
