@@ -11,8 +11,8 @@ import dagster as dg
 
 from pipelines.defs.ingest import STAGED_KEYS
 from pipelines.defs.kpis import (
-    NoDropCoversPeriod,
     blocking_rules,
+    covering_extract,
     ensure_area_lookup,
     history_start,
     parameter_overrides,
@@ -61,10 +61,7 @@ def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
     overrides = parameter_overrides()
     with warehouse.connect() as con:
         use_current(con)
-        extract = db.scalar(con, "SELECT max(extract_date) FROM staged.current_drop")
-        if extract is None or extract < last:
-            raise NoDropCoversPeriod(f"no staged drop covers the month ending {last} (latest extract "
-                                     f"{extract or 'never'})")
+        extract = covering_extract(con, last)
         ensure_area_lookup(con)
         critical = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
         failing = critical_records(con, current_drop_id(con), range_first.replace(day=1), last)

@@ -12,7 +12,7 @@ from pipelines.defs.ingest import STAGED_KEYS
 from pipelines.defs.partitions import month_end, reporting_months
 from pipelines.defs.quality import QUALITY_KEY
 from pipelines.defs.resources import Warehouse
-from pipelines.lib import db
+from pipelines.lib import calendar, db
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.kpi_engine import compute_kpi, prepare
@@ -28,6 +28,16 @@ CARDS = {dg.AssetKey(["kpi", c.asset_name]): c for c in load_cards()}
 
 class NoDropCoversPeriod(RuntimeError):
     pass
+
+
+def covering_extract(con, last):
+    """The current drop's extract date, which must cover the run's last month end."""
+    extract = db.scalar(con, "SELECT max(extract_date) FROM staged.current_drop")
+    if extract is None or extract < last:
+        raise NoDropCoversPeriod(
+            f"no staged drop covers the month ending {last}: the latest extract is dated "
+            f"{extract or 'never'}. Deliver a drop dated {last} or later.")
+    return extract
 
 
 def parameter_overrides(path: Path = CONFIG_DIR / "kpi_parameters.yaml") -> dict:
@@ -59,11 +69,8 @@ VALUES_CHECK = "values_pass_critical_checks"
 
 def history_start(last):
     """The month end 12 months before `last` (not before the first reporting month)."""
-    from datetime import date
-
-    year, month = (last.year, last.month - 12) if last.month > 12 else (last.year - 1, last.month)
     floor = month_end(reporting_months.get_first_partition_key())
-    return max(month_end(date(year, month, 1).isoformat()), floor)
+    return max(calendar.month_end(calendar.shift_months(last, -12)), floor)
 
 
 def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end, history: dict | None = None) -> list[str]:
@@ -103,11 +110,7 @@ def kpi_values(context: dg.AssetExecutionContext, warehouse: Warehouse):
     overrides = parameter_overrides()
     with warehouse.connect() as con:
         use_current(con)
-        extract = db.scalar(con, "SELECT max(extract_date) FROM staged.current_drop")
-        if extract is None or extract < last:
-            raise NoDropCoversPeriod(
-                f"no staged drop covers the month ending {last}: the latest extract is dated "
-                f"{extract or 'never'}. Deliver a drop dated {last} or later.")
+        extract = covering_extract(con, last)
         ensure_area_lookup(con)
         # findings are stored for the partition range the quality step checked
         critical_inputs = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
