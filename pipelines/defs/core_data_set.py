@@ -18,6 +18,7 @@ from pipelines.defs.kpis import (
     parameter_overrides,
     record_status,
 )
+from pipelines.defs.models import card_upstream
 from pipelines.defs.partitions import month_end, reporting_months
 from pipelines.defs.quality import QUALITY_KEY
 from pipelines.defs.resources import Warehouse
@@ -37,7 +38,7 @@ GROUP = "core_data_set"
 def _spec(key: dg.AssetKey, card: KpiCard) -> dg.AssetSpec:
     return dg.AssetSpec(
         key, group_name=GROUP, description=f"{card.id}: {card.title}",
-        deps=[QUALITY_KEY, *[STAGED_KEYS[t] for t in card.raw["source_tables"] if t in STAGED_KEYS]],
+        deps=[QUALITY_KEY, *card_upstream(card.lineage)],
         metadata={"measure_id": card.id, "headline_basis": card.headline_basis, "unit": card.unit,
                   "polarity": card.polarity, "card": str(card.card_path.name)},
     )

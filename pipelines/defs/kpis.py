@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 import yaml
 
-from pipelines.defs.ingest import STAGED_KEYS
+from pipelines.defs.models import card_upstream
 from pipelines.defs.partitions import month_end, reporting_months
 from pipelines.defs.quality import QUALITY_KEY
 from pipelines.defs.resources import Warehouse
@@ -37,7 +37,7 @@ def parameter_overrides(path: Path = CONFIG_DIR / "kpi_parameters.yaml") -> dict
 def _spec(key: dg.AssetKey, card: KpiCard) -> dg.AssetSpec:
     return dg.AssetSpec(
         key, group_name="kpis", description=f"{card.id}: {card.title}",
-        deps=[QUALITY_KEY, *[STAGED_KEYS[t] for t in card.raw["source_tables"] if t in STAGED_KEYS]],
+        deps=[QUALITY_KEY, *card_upstream(card.lineage)],
         metadata={"kpi_id": card.id, "headline_basis": card.headline_basis, "unit": card.unit,
                   "polarity": card.polarity, "card": str(card.card_path.name)},
     )
@@ -70,7 +70,7 @@ def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end, history
     """The critical rules failed by the tables this KPI reads, for records of this month (or undated), and
     for older (or later) records that reach this month's figure (`history`, from quality.blocking)."""
     rules = []
-    for table in card.raw["source_tables"]:
+    for table in card.source_tables:
         by_month = critical.get(table, {})
         for month in (None, period_end):
             rules += [f"{table}: {rule}" for rule in by_month.get(month, [])]

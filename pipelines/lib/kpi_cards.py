@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from pipelines.lib.contract import contract
+from pipelines.lib.lineage import Lineage, LineageError, sql_lineage
 from pipelines.lib.paths import KPI_CARD_DIR, SQL_DIR
 
 BASES = ("month", "quarter", "fytd", "r12", "r36", "snapshot")
@@ -23,7 +24,9 @@ SCALES = {"percent": 100.0, "rate_per_10000": 10000.0}
 POLARITIES = ("high", "low", "target_band")
 LOOKBACK_ALL = "all"  # lookback_months of a figure that reads the whole history ('ever had a plan')
 REQUIRED = ("id", "title", "definition", "numerator", "denominator", "cohort", "headline_basis", "bases",
-            "polarity", "unit", "source_tables")
+            "polarity", "unit")
+# What the SQL reads is derived from it (pipelines/lib/lineage.py), never listed by hand
+DERIVED = ("source_tables", "breakdown_tables")
 
 
 @dataclass(frozen=True)
@@ -64,17 +67,31 @@ class KpiCard:
     # What the figure needs to be a number (pipelines/lib/no_data.py): below these, a month reads "no data"
     depends_on: tuple[ColumnKnown, ...] = ()
     known_records: RecordsKnown | None = None
-    # source tables read only for the council or team breakdown: not delivering them leaves the figure whole
-    breakdown_tables: tuple[str, ...] = ()
     # How far before its reporting window the figure reads (`lookback_months:`): months, LOOKBACK_ALL for an
     # 'ever' definition, 0 (null/absent) for the window only. A month whose source tables' history starts
     # later than the window start less this is "no data" (a return holds only the years delivered).
     lookback_months: int | str = 0
 
     @property
+    def lineage(self) -> Lineage:
+        """What the card's SQL reads, parsed by DuckDB, with the shared models' closure."""
+        return sql_lineage(self.sql_path)
+
+    @property
+    def source_tables(self) -> tuple[str, ...]:
+        """Every contract or reference table the figure reads, directly or through a shared model."""
+        return self.lineage.source_tables
+
+    @property
+    def breakdown_tables(self) -> tuple[str, ...]:
+        """Source tables read only for the council or team breakdown (through person_area / team_area): not
+        delivering them leaves the trust figure whole."""
+        return self.lineage.breakdown_tables
+
+    @property
     def required_tables(self) -> list[str]:
-        """The source tables without which the figure is "no data" (contract tables only)."""
-        return [t for t in self.raw["source_tables"] if t not in self.breakdown_tables]
+        """The source tables without which the figure is "no data"."""
+        return list(self.lineage.required_tables)
 
     @property
     def scale(self) -> float:
@@ -96,6 +113,9 @@ def load_card(path: Path) -> KpiCard:
     missing = [k for k in REQUIRED if k not in raw]
     if missing:
         raise CardError(f"{path}: missing {', '.join(missing)}")
+    derived = [k for k in DERIVED if k in raw]
+    if derived:
+        raise CardError(f"{path}: {', '.join(derived)} is derived from the SQL (pipelines/lib/lineage.py): remove it")
     bases = tuple(raw["bases"])
     bad = [b for b in bases if b not in BASES]
     if bad or raw["headline_basis"] not in bases:
@@ -113,12 +133,16 @@ def load_card(path: Path) -> KpiCard:
     if raw.get("sql_from") and path.with_suffix(".sql").exists():
         raise CardError(f"{path}: has both sql_from and a SQL file beside it")
     params = {name: spec["default"] for name, spec in (raw.get("parameters") or {}).items()}
+    try:
+        source_tables = sql_lineage(sql_path).source_tables
+    except LineageError as exc:
+        raise CardError(f"{path}: {exc}") from exc
     return KpiCard(
         id=raw["id"], title=raw["title"], headline_basis=raw["headline_basis"], bases=bases,
         polarity=raw["polarity"], unit=raw["unit"], sql_path=sql_path, card_path=path,
         parameters=params, definition_version=int(raw.get("definition_version", 1)), raw=raw,
-        depends_on=_depends_on(path, raw), known_records=_known_records(path, raw),
-        breakdown_tables=_breakdown_tables(path, raw), lookback_months=_lookback(path, raw),
+        depends_on=_depends_on(path, raw, source_tables), known_records=_known_records(path, raw),
+        lookback_months=_lookback(path, raw),
     )
 
 
@@ -128,7 +152,7 @@ def _share(path: Path, value: Any) -> float:
     return float(value)
 
 
-def _depends_on(path: Path, raw: dict) -> tuple[ColumnKnown, ...]:
+def _depends_on(path: Path, raw: dict, source_tables: tuple[str, ...]) -> tuple[ColumnKnown, ...]:
     out = []
     for spec in raw.get("depends_on") or []:
         table, _, column = str(spec.get("column", "")).partition(".")
@@ -137,8 +161,8 @@ def _depends_on(path: Path, raw: dict) -> tuple[ColumnKnown, ...]:
         if known is None or column not in known.columns or (month and known.columns.get(month) != "date"):
             raise CardError(f"{path}: depends_on {spec!r}: 'column' must be a contract table.column (and "
                             "'month_column' a date column of that table)")
-        if table not in raw["source_tables"]:
-            raise CardError(f"{path}: depends_on {table}.{column}: {table} is not among the source_tables")
+        if table not in source_tables:
+            raise CardError(f"{path}: depends_on {table}.{column}: its SQL does not read {table}")
         out.append(ColumnKnown(table, column, _share(path, spec.get("min_share_known")), month))
     return tuple(out)
 
@@ -160,13 +184,6 @@ def _lookback(path: Path, raw: dict) -> int | str:
         return value
     raise CardError(f"{path}: lookback_months must be a whole number of months (0 or more), '{LOOKBACK_ALL}' or "
                     f"null, not {value!r}")
-
-
-def _breakdown_tables(path: Path, raw: dict) -> tuple[str, ...]:
-    tables = tuple(raw.get("breakdown_tables") or ())
-    if not set(tables) <= set(raw["source_tables"]):
-        raise CardError(f"{path}: breakdown_tables {tables} must be among the source_tables")
-    return tables
 
 
 @cache

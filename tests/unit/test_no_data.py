@@ -115,7 +115,7 @@ def test_no_data_comes_before_blocked_and_keeps_both_reasons():
     "depends_on: [{column: ssd_contacts.cont_contact_decision_date, min_share_known: 0.5, "
     "month_column: cont_person_id}]",
     "known_records: {min_share_known: 0.5}",
-    "breakdown_tables: [ssd_department]",  # not among the source tables
+    "breakdown_tables: [ssd_department]",  # derived from the SQL, never listed (pipelines/lib/lineage.py)
     "lookback_months: -1", "lookback_months: ever", "lookback_months: 1.5", "lookback_months: true",
 ])
 def test_card_fields_are_checked(tmp_path: Path, field: str):

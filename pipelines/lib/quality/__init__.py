@@ -32,11 +32,11 @@ REPORT_SCHEMA = {"file": pl.String(), "table": pl.String(), "column": pl.String(
 
 
 def affected_kpis(table: str) -> list[str]:
-    """KPI ids whose card lists `table` among its source_tables (every KPI for kpi_values)."""
+    """KPI ids whose SQL reads `table`, directly or through a shared model (every KPI for kpi_values)."""
     cards = load_cards()
     if table == "kpi_values":
         return [c.id for c in cards]
-    return [c.id for c in cards if table in (c.raw.get("source_tables") or [])]
+    return [c.id for c in cards if table in c.source_tables]
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

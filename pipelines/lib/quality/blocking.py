@@ -29,7 +29,7 @@ def history_blocking(con: duckdb.DuckDBPyConnection, card: KpiCard, failing: pl.
                      last: date, extract_date: date, family: str = "kpi") -> dict[date, list[str]]:
     """Reasons per month end (first..last) for which `failing` records (store.critical_records) reach this
     card's figure; `kpi_records` / `core_records` must hold the card's rows for the range."""
-    tables = list(card.raw.get("source_tables") or [])
+    tables = list(card.source_tables)
     mine = failing.filter(pl.col("table_name").is_in(tables))
     if not mine.height:
         return {}
