@@ -45,7 +45,7 @@ def test_person_area_brings_the_address_as_a_breakdown_table():
 
 
 def test_a_critical_failure_on_the_address_blocks_a_person_area_kpi():
-    from pipelines.defs.kpis import blocking_rules
+    from pipelines.lib.card_run import blocking_rules
     from pipelines.lib.quality import affected_kpis
 
     critical = {"ssd_address": {MARCH: ["home postcode known"]}}

@@ -14,6 +14,7 @@ import pytest
 from pipelines.lib import db
 from pipelines.lib.archive import archive_drop
 from pipelines.lib.kpi_cards import LOOKBACK_ALL, CardError, card, load_card, load_cards
+from pipelines.lib.measure_cards import load_measure
 from pipelines.lib.no_data import (
     absent_tables,
     history_reasons,
@@ -130,7 +131,7 @@ def test_card_fields_are_checked(tmp_path: Path, field: str):
 
 
 def test_outputs_and_packs_carry_no_value_for_a_no_data_month(tmp_path: Path):
-    from pipelines.defs.kpis import record_status
+    from pipelines.lib.card_run import record_status
     from pipelines.lib.outputs import write_outputs
     from pipelines.lib.packs.data import PackData
 
@@ -211,7 +212,7 @@ def test_every_kpi_and_case_measure_card_says_how_far_back_it_reads():
         assert "lookback_months" in c.raw, c.id
     for path in sorted((SQL_DIR / "core").glob("*.yaml")):
         if path.with_suffix(".sql").exists() or "sql_from:" in path.read_text():
-            raw = load_card(path).raw
+            raw = load_measure(path).kpi_card.raw  # a case measure: a KPI card with the measure's fields
             assert "lookback_months" in raw, path.name
             assert any("lookback_months" in str(d) for d in raw["decisions"]), path.name
 
@@ -219,7 +220,7 @@ def test_every_kpi_and_case_measure_card_says_how_far_back_it_reads():
 def test_a_row_of_another_basis_short_of_history_is_written_as_no_data(tmp_path: Path):
     """Status is judged on the headline basis (KPI18: r12); a row of another basis reading before the history
     (its r36 at March 2020 needs records from April 2017, the 903 starts April 2018) is "no data" on its own."""
-    from pipelines.defs.kpis import record_status
+    from pipelines.lib.card_run import record_status
     from pipelines.lib.outputs import write_outputs
     from pipelines.lib.packs.core_data_set import core_values_frame
     from pipelines.lib.packs.data import PackData

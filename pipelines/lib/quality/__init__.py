@@ -6,7 +6,7 @@
 
 `run_quality` runs both over every row of the drop, whatever the run's months: fytd, r12, r36 and snapshot
 figures, the 12 months recomputed for trends and cohorts reaching back years all read older records, so a
-fault years back is found and reported; which months it blocks is decided per KPI (pipelines/defs/kpis.py,
+fault years back is found and reported; which months it blocks is decided per KPI (pipelines/lib/card_run.py,
 `history_blocking`). `error_report_frame` lists every failing record with file,
 table, column, row, rule, severity and the KPIs it affects.
 """
