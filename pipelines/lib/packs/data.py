@@ -7,14 +7,15 @@ pipelines/lib/scorecard/rules.py; nothing is re-implemented here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from pipelines.lib import benchmarks as bm
 from pipelines.lib import db
+from pipelines.lib.compare import Comparison, kpi_comparison
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.no_data import NO_DATA, VALUE_KEY, short_of_history
@@ -102,29 +103,13 @@ def target_band(t: rules.Target | None, polarity: str) -> tuple[float | None, fl
 
 
 def comparator(card: KpiCard, la_code: str, period_end: date) -> dict | None:
-    """DfE comparators for the card's measure: the latest published year on or before the period end."""
-    b = card.raw.get("benchmark") or {}
-    values = bm.load_values()
-    for measure in (b.get("lait_short_desc"), b.get("ees_column")):
-        if not measure:
-            continue
-        years = values.filter(pl.col("measure") == measure)
-        if years.height == 0 or years["source"].n_unique() > 1:
-            continue
-        ok = sorted(y for y in years["time_period"].unique().to_list() if bm.period_end_for(measure, y) <= period_end)
-        if not ok:
-            continue
-        year = ok[-1]
-        try:
-            polarity = card.polarity if card.polarity != "target_band" else None
-            c = bm.comparators(measure, la_code, year, polarity=polarity)
-        except KeyError:
-            continue
-        c["as_at"] = bm.period_end_for(measure, year)
-        c["comparable_month"] = "September" if bm.is_september_measure(measure) else "March"
-        c["note"] = " ".join(str(b.get("note") or "").split())
-        return c
-    return None
+    """DfE comparators for the card's measure (the latest published year on or before the period end), as the
+    dict the templates read; built from the Comparison record (pipelines.lib.compare)."""
+    auth = authority()
+    if la_code != auth.la_code:
+        auth = replace(auth, la_code=la_code, owning_councils=())
+    comp = kpi_comparison(card, period_end, auth)
+    return None if comp is None else comp.legacy()
 
 
 class PackData:
@@ -150,6 +135,30 @@ class PackData:
         self.targets: dict[str, rules.Targets] = {}
         self.areas = area_names()
         self.con = con
+        self._comparisons: dict[str, Comparison | None] = {}
+
+    def comparison(self, card: KpiCard) -> Comparison | None:
+        """The card's DfE comparison (pipelines.lib.compare). Without a published figure of the authority's
+        own, the trust's published headline value at the comparable month end is the value compared."""
+        if card.id not in self._comparisons:
+            self._comparisons[card.id] = kpi_comparison(card, self.period_end, self.authority,
+                                                        trust_at=lambda d: self.trust_value_at(card, d))
+        return self._comparisons[card.id]
+
+    def trust_value_at(self, card: KpiCard, d: date) -> tuple[float | None, str] | None:
+        """The trust's headline value of the month ending d as published (None when suppressed, blocked or
+        absent): the trust's own figure compared with the neighbours."""
+        d = month_end(d)
+        rows = self.values.filter((pl.col("kpi_id") == card.id) & (pl.col("basis") == card.headline_basis)
+                                  & (pl.col("area") == rules.TRUST) & pl.col("team").is_null()
+                                  & pl.col("worker").is_null() & (pl.col("period_end") == d))
+        if rows.height == 0 or rows["value"][0] is None:
+            return None
+        shown = rules.suppress(rows, SUPPRESSION_THRESHOLD)
+        if shown["suppression"][0] is not None:
+            return None
+        how = f"trust KPI value, {BASIS_LABELS[card.headline_basis]} to {d:%B %Y} (no published figure of its own)"
+        return float(rows["value"][0]), how
 
     def targets_for(self, d: date) -> rules.Targets:
         fy = rules.financial_year(d)
