@@ -351,8 +351,8 @@ def _la_lookup(rows: pl.DataFrame) -> tuple[dict[str, tuple[float | None, str | 
     lookup: dict[str, tuple[float | None, str | None]] = {}
     joint: dict[str, str] = {}
     for c, v, s, j in zip(la["la_code"], la["value"], la["symbol"], la["joint_with"], strict=True):
-        lookup[c] = (None if v is None or (isinstance(v, float) and math.isnan(v)) else v,
-                     s if v is None else None)
+        gone = v is None or (isinstance(v, float) and math.isnan(v))
+        lookup[c] = (None, s if s is not None else "") if gone else (v, None)
         if j:
             joint[c] = j
     return lookup, joint
@@ -410,8 +410,9 @@ def comparison_from_rows(card: Any, rows: pl.DataFrame, year: int, auth: Authori
         missing["la"] = (sym or "", bm.symbol_reason(sym))
     group = neighbour_group(auth)
     as_at = bm.period_end_for(timing, year)
-    s = summarise(lookup, group, as_at, value, [auth.la_code, *(c.la_code for c in auth.owning_councils)],
-                  pol, joint)
+    # the authority is ranked once (its code and councils taken out) when it has a figure of its own
+    s = summarise(lookup, group, as_at, value,
+                  [auth.la_code, *(c.la_code for c in auth.owning_councils)] if value is not None else [], pol, joint)
     region = bm.region_of(group)
     region_value, rsym = _geo(rows, "region", region) if region else (None, "no row")
     if region_value is None and region in ("Inner London", "Outer London"):
