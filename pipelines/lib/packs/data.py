@@ -112,6 +112,36 @@ def comparator(card: KpiCard, la_code: str, period_end: date) -> dict | None:
     return None if comp is None else comp.legacy()
 
 
+# The comparator columns of the workbook's Summary sheet (one KPI per row; DfE published figures, no counts
+# of children): pipelines.lib.compare.Comparison flattened.
+COMPARATOR_COLUMNS: dict[str, pl.DataType] = {
+    "comparator_measure": pl.String(), "year_compared": pl.String(), "trust_value_compared": pl.Float64(),
+    "trust_value_how": pl.String(), "sn_mean": pl.Float64(), "sn_n": pl.Int64(), "england": pl.Float64(),
+    "quartile": pl.String(), "position": pl.String(), "contextual": pl.Boolean(), "sn_model": pl.String(),
+    "sn_group": pl.String(),
+}
+
+
+def comparator_columns(comp: Comparison | None) -> dict[str, Any]:
+    """The Summary sheet's comparator cells of one KPI (all empty when the KPI has no DfE comparator)."""
+    if comp is None:
+        return dict.fromkeys(COMPARATOR_COLUMNS)
+    row = comp.as_row()
+    return {k: row[k] for k in COMPARATOR_COLUMNS}
+
+
+# comparators_YYYY-MM.csv: one row per KPI with a DfE comparator (published figures only: no identifiers).
+COMPARATORS_CSV_SCHEMA: dict[str, pl.DataType] = {
+    "kpi_id": pl.String(), "title": pl.String(), "comparator_measure": pl.String(), "comparator_label": pl.String(),
+    "comparator_source": pl.String(), "year_compared": pl.String(), "as_at": pl.Date(),
+    "trust_value_compared": pl.Float64(), "trust_value_how": pl.String(), "sn_mean": pl.Float64(),
+    "sn_n": pl.Int64(), "sn_median": pl.Float64(), "region": pl.String(), "region_value": pl.Float64(),
+    "england": pl.Float64(), "rank": pl.Int64(), "rank_n": pl.Int64(), "quartile": pl.String(),
+    "position": pl.String(), "contextual": pl.Boolean(), "sn_model": pl.String(), "sn_group": pl.String(),
+    "councils": pl.String(),
+}
+
+
 class PackData:
     """Everything read once per pack: cards, values (blocked and no-data KPI-months removed), status, scorecard."""
 
@@ -144,6 +174,25 @@ class PackData:
             self._comparisons[card.id] = kpi_comparison(card, self.period_end, self.authority,
                                                         trust_at=lambda d: self.trust_value_at(card, d))
         return self._comparisons[card.id]
+
+    def comparisons(self) -> dict[str, Comparison | None]:
+        """Each KPI's comparison record (None: no DfE comparator), in card order."""
+        return {c.id: self.comparison(c) for c in self.cards}
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """The scorecard rows (one per KPI) with the KPI's Comparison record under "comparison"."""
+        comps = self.comparisons()
+        return [{**r, "comparison": comps.get(r["kpi_id"])} for r in self.scorecard.to_dicts()]
+
+    def comparators_frame(self) -> pl.DataFrame:
+        """comparators_YYYY-MM.csv: every KPI with a DfE comparator, as data (DfE published figures only)."""
+        rows = []
+        for card in self.cards:
+            comp = self.comparison(card)
+            if comp is not None:
+                rows.append({"kpi_id": card.id, "title": card.title,
+                             **{k: v for k, v in comp.as_row().items() if k in COMPARATORS_CSV_SCHEMA}})
+        return pl.DataFrame(rows, schema=COMPARATORS_CSV_SCHEMA, orient="row")
 
     def trust_value_at(self, card: KpiCard, d: date) -> tuple[float | None, str] | None:
         """The trust's headline value of the month ending d as published (None when suppressed, blocked or
@@ -189,6 +238,7 @@ class PackData:
         hidden = ["projected_value", "projection_needed_value", "projection_needed_numerator_per_month",
                   "projection_achievable", "projection_months_used"]
         rows = []
+        cards = {c.id: c for c in self.cards}
         for r in self.scorecard.to_dicts():
             now = text.get((r["kpi_id"], r["basis"], self.period_end))
             prev = text.get((r["kpi_id"], r["basis"], prev_month))
@@ -208,10 +258,12 @@ class PackData:
                 out["direction_vs_previous_month"] = "n/a"
             if year is not None and year["suppression"] is not None:
                 out["direction_vs_last_year"] = "n/a"
+            card = cards.get(r["kpi_id"])
+            out.update(comparator_columns(None if card is None else self.comparison(card)))
             rows.append(out)
         schema = {**rules.SCORECARD_SCHEMA, "breach_months": pl.String(), "suppression": pl.String(),
                   **{c: pl.String() for c in ("value", "numerator", "denominator", "previous_value",
-                                              "last_year_value")}}
+                                              "last_year_value")}, **COMPARATOR_COLUMNS}
         return pl.DataFrame(rows, schema=schema)
 
     def records(self, kpi_id: str, basis: str) -> list[dict]:
