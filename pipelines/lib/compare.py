@@ -106,7 +106,9 @@ class Comparison:
                 "region": self.region, "region_value": self.region_value, "england_value": self.england,
                 "rank": self.rank, "quartile": self.quartile, "rank_n": self.rank_n,
                 "rank_direction": self.rank_direction, "missing": dict(self.missing), "as_at": self.as_at,
-                "comparable_month": self.comparable_month, "note": self.note}
+                "comparable_month": self.comparable_month, "note": self.note, "contextual": self.contextual,
+                "position": self.position, "quartile_letter": self.quartile_letter, "model": self.model,
+                "group": self.group}
 
     def council_values(self) -> list[tuple[str, str, float | None]]:
         return [(c.la_code, c.name, c.value) for c in self.councils]
