@@ -107,10 +107,11 @@ def leeds(small_warehouse, tmp_path_factory):
         compute_kpis(con, date(2020, 3, 1), PERIOD)
         pd = PackData(con, PERIOD)
         comps = pd.comparisons()
+        summary = pd.summary_rows()
         csv_path = write_comparators(con, PERIOD, tmp / "out")
         xlsx = write_workbook(con, PERIOD, tmp / "out")
         con.close()
-        yield {"comps": comps, "csv": csv_path, "xlsx": xlsx, "authority": pd.authority}
+        yield {"comps": comps, "csv": csv_path, "xlsx": xlsx, "authority": pd.authority, "summary": summary}
     finally:
         mp.undo()
 
@@ -148,6 +149,14 @@ def test_second_authority_uses_its_own_neighbours_region_and_england(leeds):
     # KPI02 by hand: LAIT ReReferral 2019/20 for Leeds and England
     k2 = comps["KPI02"]
     assert k2.year_compared == 2020 and k2.measure == "ReReferral" and k2.trust_value_how == "published for 383"
+
+
+def test_summary_rows_carry_the_comparison(leeds):
+    rows = leeds["summary"]
+    assert [r["kpi_id"] for r in rows] == list(leeds["comps"])
+    for r in rows:
+        assert r["comparison"] is leeds["comps"][r["kpi_id"]]
+    assert rows[0]["comparison"] is None and rows[1]["comparison"].kpi_id == "KPI02"
 
 
 def test_second_authority_outputs_name_no_northamptonshire_code(leeds):
