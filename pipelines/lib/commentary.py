@@ -67,10 +67,12 @@ class CommentaryIssue:
 
     @property
     def message(self) -> str:
-        where = ", ".join(filter(None, [f"row {self.row}" if self.row is not None else "",
-                                        f"column {self.column}" if self.column else "",
-                                        self.key if self.row is not None else ""]))
-        return f"{self.file}: {TABLE}{' ' + where if where else ''}: {self.reason}"
+        """'commentary.csv: commentary KPI03 2025-03, row 8, column period: why' (the file first, as every
+        message of a drop starts with the file it is about)."""
+        where = ", ".join(filter(None, [f"{TABLE} {self.key}" if self.row is not None else TABLE,
+                                        f"row {self.row}" if self.row is not None else "",
+                                        f"column {self.column}" if self.column else ""]))
+        return f"{self.file}: {where}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ def read_commentary(paths: Sequence[Path], kpi_ids: Collection[str], names: Mapp
     for path in paths:
         name = (names or {}).get(path, path.name)
         try:
-            frame = read_raw(path, TABLE)
+            frame = read_raw(path)
         except FileReadError as exc:
             reason = str(exc).split(": ", 1)[1] if ": " in str(exc) else str(exc)
             issues.append(CommentaryIssue(name, None, None, f"{reason}; no commentary read from it"))

@@ -137,7 +137,7 @@ def test_each_fault_is_located_with_file_row_column_and_key(tmp_path):
     assert [r.ok for r in rows] == [True] + [False] * 7 + [True]
     last = rows[-1]
     assert (last.kpi_id, last.due_date, last.plan_status) == ("KPI09", date(2025, 4, 15), "in progress")
-    assert issues[0].message == ("commentary.csv: commentary row 2, column kpi_id, KPI99 2025-03: "
+    assert issues[0].message == ("commentary.csv: commentary KPI99 2025-03, row 2, column kpi_id: "
                                  + reasons[0])
 
 
