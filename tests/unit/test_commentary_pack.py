@@ -18,11 +18,12 @@ from pipelines.lib.commentary import COLUMNS, ENV_DIR, configured_dir, issues_fr
 PERIOD = date(2020, 3, 31)
 SCRIPT = "<script>alert('x')</script>"
 FORMULA = '=HYPERLINK("http://x","y")'
+QUOTED_FORMULA = FORMULA.replace('"', '""')  # as a CSV cell
 KPIS = {f"KPI{n:02d}" for n in range(1, 22)}
 ROWS = [
     # KPI03 written for the month: shown as it is, its markup escaped and its formula neutralised
-    f'KPI03,2020-03,"Assessments in time fell {SCRIPT} after two posts fell vacant.",Vacancies,"{FORMULA.replace(chr(34), chr(34) * 2)}",'
-    "Head of Service,2020-04-30,in progress",
+    f'KPI03,2020-03,"Assessments in time fell {SCRIPT} after two posts fell vacant.",Vacancies,'
+    f'"{QUOTED_FORMULA}",Head of Service,2020-04-30,in progress',
     "KPI05,2020-01,Conferences in time written for January.,,,,,agreed",     # carried forward
     "KPI04,2020-03,A plan status not in the list.,,,,,started",              # row 3: a located fault
 ]
