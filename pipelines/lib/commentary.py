@@ -398,3 +398,17 @@ def issues_frame(issues: Sequence[CommentaryIssue], kpi_ids: Collection[str]) ->
                         "rule": f"{i.key}: {i.reason}" if i.row is not None else i.reason,
                         "severity": f"commentary {i.severity}", "kpis_affected": kpi if kpi in kpi_ids else None})
     return pl.DataFrame(records, schema=ISSUE_REPORT_SCHEMA)
+
+
+def write_example(folder: Path, extract_date: date) -> Path | None:
+    """The template's example rows as the drop's commentary.csv (the demo's latest drop), when the drop is
+    dated in or after the latest month they were written for; an earlier drop would carry commentary
+    written for months after it, so it gets none."""
+    from pipelines.lib.kpi_cards import load_cards
+
+    rows, _ = read_commentary([TEMPLATE], {c.id for c in load_cards()})
+    if max(r.period or "" for r in rows) > month_of(extract_date):
+        return None
+    path = Path(folder) / FILE_NAME
+    shutil.copyfile(TEMPLATE, path)
+    return path
