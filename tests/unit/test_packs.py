@@ -143,7 +143,7 @@ def test_workbook_sheets(packs):
 
     with zipfile.ZipFile(packs["files"]["xlsx"][0]) as z:
         wb = z.read("xl/workbook.xml").decode()
-    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Definitions"):
+    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Commentary", "Definitions"):
         assert f'name="{sheet}"' in wb
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from pipelines.lib.commentary import CommentaryRow, commentary_for_pack
 from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.packs import charts
 from pipelines.lib.packs.data import (
@@ -94,8 +96,10 @@ def _comparator_view(card, comp: dict | None, trust_value: float | None, unit: s
     }
 
 
-def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: bool = True) -> dict[str, Any]:
-    """Everything the OCG template shows (numbers already suppressed and formatted)."""
+def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: bool = True,
+                commentary: Sequence[CommentaryRow] = ()) -> dict[str, Any]:
+    """Everything the OCG template shows (numbers already suppressed and formatted). `commentary`: the rows of
+    the run's commentary file(s) (pipelines/lib/commentary.py); each section gets its CommentaryView or None."""
     pd = PackData(con, period_end)
     published = pd.published_rows()
     sc = {r["kpi_id"]: r for r in pd.scorecard.to_dicts()}
@@ -153,6 +157,10 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "benchmark_note": " ".join(str((card.raw.get("benchmark") or {}).get("note") or "").split()),
             "decisions": [" ".join(str(d).split()) for d in card.raw.get("decisions") or []],
         })
+    views = commentary_for_pack(commentary, pd.period_end, {r["kpi_id"]: r["rag"]["key"] for r in summary},
+                                {r["kpi_id"] for r in summary if r["breach"]})
+    for section in sections:
+        section["commentary"] = views.get(section["kpi_id"])
     counts = {k: sum(r["rag"]["key"] == k for r in summary) for k in ("green", "amber", "red", "no-target", "no-value")}
     return {
         "authority": pd.authority.name, "period_end": pd.period_end, "period": f"{pd.period_end:%B %Y}",
@@ -164,8 +172,9 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
     }
 
 
-def render_ocg_pack(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
-    ctx = ocg_context(con, period_end)
+def render_ocg_pack(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path,
+                    commentary: Sequence[CommentaryRow] = ()) -> Path:
+    ctx = ocg_context(con, period_end, commentary=commentary)
     html = render_template("ocg_pack.html", ctx, plotly=True)
     path = Path(out_dir) / f"ocg_pack_{ctx['period_end']:%Y-%m}.html"
     write_text(html, path)
