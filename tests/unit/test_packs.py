@@ -37,6 +37,7 @@ def packs(small_warehouse, tmp_path_factory):
         "ocg": [packs.render_ocg_pack(con, PERIOD, out) for out in (out1, out2)],
         "clinic": [packs.render_clinic_pack(con, PERIOD, out) for out in (out1, out2)],
         "xlsx": [packs.write_workbook(con, PERIOD, out) for out in (out1, out2)],
+        "comparators": [packs.write_comparators(con, PERIOD, out) for out in (out1, out2)],
     }
     ctx = packs.ocg_context(con, PERIOD, with_charts=False)
     clinic = packs.clinic_context(con, PERIOD)
@@ -237,3 +238,43 @@ def test_figures_print_alike_whatever_the_last_bits_of_a_sum():
 
     assert fmt_count(11.999999999999998) == fmt_count(12.000000000000002) == fmt_count(12.0) == "12"
     assert fmt_value(4.999999999999999, "count") == fmt_value(5.0, "count") == "5"
+
+
+def test_workbook_summary_carries_the_comparators(packs):
+    """Analysts get the DfE comparators as data: Summary columns from the same Comparison the pack shows."""
+    from pipelines.lib.compare import kpi_comparison
+    from pipelines.lib.kpi_cards import load_cards
+
+    rows = {r["kpi_id"]: r for r in _sheet_rows(packs["files"]["xlsx"][0], "Summary")}
+    cards = {c.id: c for c in load_cards()}
+    for col in ("sn_mean", "sn_n", "england", "quartile", "position", "sn_model", "year_compared", "contextual"):
+        assert col in rows["KPI02"], col
+    # KPI02 (re-referrals, polarity low) for March 2020 compares 2019/20: LAIT ReReferral, Northamptonshire
+    # (928) 32.8 against its pre-2021 neighbours' mean - worse, bottom quartile
+    k2 = rows["KPI02"]
+    want = kpi_comparison(cards["KPI02"], PERIOD)
+    assert k2["year_compared"] == "2019/20" and k2["sn_mean"] == pytest.approx(want.neighbour_mean)
+    assert k2["sn_n"] == want.neighbour_n == 10 and k2["england"] == pytest.approx(22.6)
+    assert k2["trust_value_compared"] == pytest.approx(32.8) and k2["position"] == "worse than"
+    assert k2["quartile"] == "D" and k2["sn_model"] == "DfE statistical neighbours, pre-2021 model (Old SNs)"
+    # a contextual comparator carries no position; a KPI without a DfE measure has empty cells
+    assert rows["KPI11"]["contextual"] is True and rows["KPI11"]["position"] is None
+    assert rows["KPI01"]["sn_mean"] is None and rows["KPI01"]["comparator_measure"] is None
+
+
+def test_comparators_csv(packs):
+    import polars as pl
+
+    a, b = packs["files"]["comparators"]
+    assert a.name == "comparators_2020-03.csv" and a.read_bytes() == b.read_bytes()
+    f = pl.read_csv(a, infer_schema_length=0)
+    assert {"kpi_id", "sn_mean", "sn_n", "england", "quartile", "position", "sn_model", "year_compared",
+            "contextual", "councils"} <= set(f.columns)
+    ids = f["kpi_id"].to_list()
+    assert "KPI21" in ids and "KPI01" not in ids and ids == sorted(ids)
+    k21 = f.filter(pl.col("kpi_id") == "KPI21").to_dicts()[0]
+    # KPI21 compares adopted + SGO + CAO (counts summed): 928 in 2019/20 = (52 + 45 + 2% of 408) / 408
+    assert float(k21["trust_value_compared"]) == pytest.approx(100 * (52 + 45 + 0.02 * 408) / 408, abs=1e-5)
+    assert "LACceased" in k21["comparator_measure"]
+    text = a.read_text()
+    assert not PSEUDONYM.search(text) and not POSTCODE.search(text)

@@ -48,6 +48,10 @@ LAIT_MEASURES = [
     "%_of LAC Adopted",
     "LAC_ceased_SGO%",
     "LAC_ceased_CAO%",
+    # KPI21 components as counts (benchmark.components): adopted and SGO counts, children ceasing care.
+    "No_of LAC Adopted",
+    "LAC_ceased_SGO",
+    "LACceased",
     "Referrals_AssessedNotNeed",
 ]
 

@@ -13,6 +13,7 @@ The meeting's paper, in the order the meeting takes it (README "The OCG pack"):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib import formatting as fmt
+from pipelines.lib.compare import Comparison
 from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.packs import charts
 from pipelines.lib.packs.data import (
@@ -29,7 +31,6 @@ from pipelines.lib.packs.data import (
     SUPPRESSION_THRESHOLD,
     PackData,
     _num,
-    comparator,
     fmt_value,
     rag_label,
     shift,
@@ -107,36 +108,42 @@ def _breakdown(pd: PackData, card, published: pl.DataFrame) -> tuple[list[dict],
     return areas, teams
 
 
-def _comparator_view(card, comp: dict | None, trust_value: float | None) -> dict | None:
+def _comparator_view(card, comp: Comparison | None) -> dict | None:
+    """The KPI's Comparison (pipelines/lib/compare.py) as the template shows it: the trust and each owning
+    council beside the neighbours' mean and England, position and national quartile, model and group named; a
+    contextual comparator labelled so (and never drawn on the KPI's axis)."""
     if comp is None:
         return None
 
     def text(v: float | None) -> str:
         return "not available" if v is None else fmt_value(v, card.unit)
 
-    rows = [
-        {"label": f"Trust, this month ({BASIS_LABELS[card.headline_basis]})", "value": trust_value},
-        {"label": f"LA published ({comp['la_code_used']}, {comp['as_at']:%B %Y})", "value": comp["la_value"]},
-        {"label": f"Statistical-neighbour mean (n = {comp['sn_n']})", "value": comp["sn_mean"]},
-        {"label": "England", "value": comp["england_value"]},
-    ]
-    for r in rows:
-        r["text"] = text(r["value"])
+    quartile = None if comp.quartile_letter is None else f"quartile {comp.quartile_letter}"
+    if comp.contextual:
+        against = "contextual"
+    elif comp.position is None:
+        against = "not compared"
+    else:
+        against = f"{comp.position} neighbours"
     return {
-        "measure": comp["measure"], "source": comp["source"], "year": comp["year"],
-        "as_at": f"{comp['as_at']:%d %B %Y}", "comparable_month": comp["comparable_month"],
-        "model_version": comp["model_version"], "sn_n": comp["sn_n"],
-        "sn_mean_value": comp["sn_mean"], "england_value": comp["england_value"],
-        "sn_mean": None if comp["sn_mean"] is None else text(comp["sn_mean"]),
-        "england": None if comp["england_value"] is None else text(comp["england_value"]),
-        "rank": comp["rank"], "rank_n": comp["rank_n"], "quartile": comp["quartile"],
-        "note": comp["note"], "rows": rows, "contextual": False,
+        "measure": comp.measure, "label": comp.measure_label, "source": comp.source, "year": comp.period_label,
+        "as_at": f"{comp.as_at:%d %B %Y}", "comparable_month": comp.comparable_month,
+        "model": comp.model, "group": f"{comp.group[1]} ({comp.group[0]})", "sn_n": comp.neighbour_n,
+        "sn_mean_value": comp.neighbour_mean, "england_value": comp.england,
+        "sn_mean": None if comp.neighbour_mean is None else text(comp.neighbour_mean),
+        "england": None if comp.england is None else text(comp.england),
+        "trust": text(comp.trust_value_compared), "trust_how": comp.trust_value_how,
+        "councils": [{"name": f"{c.name} ({c.la_code})",
+                      "value": "not published" if c.value is None else text(c.value)} for c in comp.councils],
+        "rank": comp.rank, "rank_n": comp.rank_n, "quartile": quartile, "position": comp.position,
+        "against": against, "contextual": comp.contextual, "contextual_note": comp.contextual_note,
+        "note": comp.note,
     }
 
 
 def _references(comp: dict | None) -> list[dict]:
     """Lines drawn on the KPI's axis: statistical-neighbour mean and England (never a contextual comparator)."""
-    if comp is None or comp.get("contextual"):
+    if comp is None or comp["contextual"]:
         return []
     out = []
     if comp["sn_mean_value"] is not None:
@@ -148,13 +155,14 @@ def _references(comp: dict | None) -> list[dict]:
     return out
 
 
-def _commentary(pd: PackData) -> dict[str, Any]:
-    """The performance team's commentary per KPI (pipelines/lib/commentary.py, when present)."""
-    try:
-        from pipelines.lib.commentary import commentary_for_pack  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
-    return commentary_for_pack(pd.con, pd.period_end)
+def _commentary(rows: list[dict], period_end: date, commentary_rows: Iterable[Any] | None) -> dict[str, Any]:
+    """The performance team's commentary per KPI (pipelines/lib/commentary.py: the latest row written for the
+    month or before; a Red or breached KPI with nothing written for the month is "commentary due")."""
+    from pipelines.lib.commentary import commentary_for_pack
+
+    rags = {r["kpi_id"]: r["rag_raw"] for r in rows}
+    breaches = [r["kpi_id"] for r in rows if r["breach"]]
+    return commentary_for_pack(list(commentary_rows or []), period_end, rags, breaches)
 
 
 def _raw_month(pd: PackData, kpi_id: str, basis: str, d: date) -> dict | None:
@@ -183,7 +191,7 @@ def _next_month(pd: PackData, card, s: dict, run: ex.RedRun) -> str | None:
     return ex.next_month_wording(nm, card.unit, run.in_breach, basis != "month" and "month" in card.bases)
 
 
-def _exceptions(pd: PackData, rows: list[dict], cards: dict, commentary: dict) -> dict[str, Any]:
+def _exceptions(pd: PackData, rows: list[dict], cards: dict) -> dict[str, Any]:
     now = {k: sum(r["rag"]["key"] == k for r in rows) for k in RAG_KEYS}
     before = {k: sum(r["prev_rag"] == k for r in rows) for k in RAG_KEYS}
     changes = ex.rag_changes(now, before)
@@ -206,26 +214,27 @@ def _exceptions(pd: PackData, rows: list[dict], cards: dict, commentary: dict) -
     detail.sort(key=lambda r: (not r["breach"], -r["run_length"], r["kpi_id"]))
     return {"counts": counts, "red": red, "breach": breach, "newly_red": newly, "recovered": recovered,
             "movers": movers, "watch": watch, "detail": detail,
-            "commentary_due": sum(1 for r in detail if r["commentary"] is None or r["commentary"].get("due"))}
+            "commentary_due": sum(1 for r in detail if r["commentary_due"])}
 
 
 def _view(c: Any) -> dict | None:
-    """A commentary record (CommentaryView or dict) as a plain dict for the template."""
+    """A CommentaryView as a plain dict for the template (dates in words)."""
     if c is None:
         return None
-    if isinstance(c, dict):
-        return c
-    return {k: getattr(c, k, None) for k in ("commentary", "cause", "action", "owner", "due_date", "plan_status",
-                                             "written_for", "carried_forward", "due")}
+    return {"commentary": c.commentary, "cause": c.cause, "action": c.action, "owner": c.owner,
+            "due_date": c.due_date_text, "plan_status": "" if c.plan_status == "none" else c.plan_status,
+            "written_for": c.written_for_label, "carried_forward": c.carried_forward, "due": c.due,
+            "held_back": c.held_back}
 
 
-def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: bool = True) -> dict[str, Any]:
-    """Everything the OCG template shows (numbers already suppressed and formatted)."""
+def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: bool = True,
+                commentary_rows: Iterable[Any] | None = None) -> dict[str, Any]:
+    """Everything the OCG template shows (numbers already suppressed and formatted). `commentary_rows`: the
+    performance team's commentary rows (pipelines.lib.commentary.read_commentary), none by default."""
     pd = PackData(con, period_end)
     published = pd.published_rows()
     sc = {r["kpi_id"]: r for r in pd.scorecard.to_dicts()}
     cards = {c.id: c for c in pd.cards}
-    commentary = _commentary(pd)
     prev_month = shift(pd.period_end, -1)
     summary, sections, appendix = [], [], []
     for card in pd.cards:
@@ -233,7 +242,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         trend = _trend(pd, card, published)
         cur, prev = trend[-1], trend[-2]
         dq = pd.status_of(card.id)
-        comp = _comparator_view(card, comparator(card, pd.authority.la_code, pd.period_end), cur["value"])
+        comp = _comparator_view(card, pd.comparison(card))
         shown = not cur["suppressed"]
         rag_raw = s["rag"] if shown else (rules.NO_VALUE if s["target"] is not None else rules.NO_TARGET)
         rag = rag_label(rag_raw)
@@ -260,7 +269,6 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
                 move = {"kpi_id": card.id, "current": c_v, "previous": p_v, "direction": dir_month,
                         "tolerance": s["tolerance"], "target": s["target"],
                         "series": "in month" if dir_basis == "month" else BASIS_LABELS[card.headline_basis]}
-        note = _view(commentary.get(card.id))
         in_breach = bool(s["breach"]) and shown
         red_now = rag["key"] == "red"
         watch = None
@@ -282,12 +290,13 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "sn_mean": None if comp is None or comp["sn_mean"] is None else f"{comp['sn_mean']} (n = {comp['sn_n']})",
             "england": None if comp is None else comp["england"],
             "quartile": None if comp is None else comp["quartile"],
-            "comparator_year": None if comp is None else comp["as_at"],
+            "against": "no comparator" if comp is None else comp["against"],
+            "contextual": comp is not None and comp["contextual"],
+            "comparator_year": None if comp is None else comp["year"],
             "breach": in_breach, "breach_months": [f"{d:%b %Y}" for d in s["breach_months"]] if shown else [],
             "run_length": run.length, "run_text": ex.run_wording(run) if run.length else None,
             "next_month": _next_month(pd, card, s, run) if (in_breach or red_now) else None,
-            "watch": watch, "move": move, "commentary": note,
-            "commentary_due": (in_breach or red_now) and (note is None or bool(note.get("due"))),
+            "watch": watch, "move": move, "commentary": None, "commentary_due": False,  # set below
             "dq": dq,
         }
         summary.append(row)
@@ -327,7 +336,13 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "benchmark_note": " ".join(str((card.raw.get("benchmark") or {}).get("note") or "").split()),
             "decisions": [" ".join(str(d).split()) for d in card.raw.get("decisions") or []],
         })
-    exceptions = _exceptions(pd, summary, cards, commentary)
+    commentary = _commentary(summary, pd.period_end, commentary_rows)
+    for row, section in zip(summary, sections, strict=True):
+        note = _view(commentary.get(row["kpi_id"]))
+        for r in (row, section):
+            r["commentary"] = note
+            r["commentary_due"] = note is not None and note["due"]
+    exceptions = _exceptions(pd, summary, cards)
     counts = {k: sum(r["rag"]["key"] == k for r in summary) for k in RAG_KEYS}
     return {
         "authority": pd.authority.name, "period_end": pd.period_end, "period": f"{pd.period_end:%B %Y}",
@@ -341,8 +356,9 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
     }
 
 
-def render_ocg_pack(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
-    ctx = ocg_context(con, period_end)
+def render_ocg_pack(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path,
+                    commentary_rows: Iterable[Any] | None = None) -> Path:
+    ctx = ocg_context(con, period_end, commentary_rows=commentary_rows)
     html = render_template("ocg_pack.html", ctx, plotly=True)
     path = Path(out_dir) / f"ocg_pack_{ctx['period_end']:%Y-%m}.html"
     write_text(html, path)
