@@ -46,7 +46,9 @@ def axis_range(values: Iterable[float | None], proportion: bool) -> tuple[float,
     if not xs:
         return 0.0, 1.0
     lo, hi = min(min(xs), 0.0), max(max(xs), 0.0)
-    pad = (hi - lo) / 15 if hi > lo else 1.0
+    if hi == lo:  # everything is 0
+        return 0.0, 1.0
+    pad = (hi - lo) / 15
     return (lo - pad if lo < 0 else 0.0), (hi + pad if hi > 0 else 0.0)
 
 
