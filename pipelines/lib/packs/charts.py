@@ -20,9 +20,10 @@ from markupsafe import Markup
 CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False, "staticPlot": False}
 PROPORTION_FULL_SPAN = 40.0
 PROPORTION_MIN_WINDOW = 20.0
+CHART_HEIGHT = 175  # px: two KPI pages to an A4 sheet
 
 
-def _html(fig, div_id: str, height: int) -> Markup:
+def _html(fig, div_id: str, height: int = 320) -> Markup:
     return Markup(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG,
                               default_width="100%", default_height=f"{height}px"))
 
@@ -107,9 +108,9 @@ def trend_chart(card, trend: list[dict], basis_label: str, references: list[dict
                              hovertemplate="%{x}: %{text}<extra></extra>"))
     drawn += [t["value"] for t in trend]
     y0, y1 = axis_range(drawn, proportion)
-    fig.update_layout(template="none", margin={"l": 46, "r": 8, "t": 8, "b": 30}, height=230,
-                      legend={"orientation": "h", "y": -0.16, "font": {"size": 10}},
+    fig.update_layout(template="none", margin={"l": 44, "r": 6, "t": 6, "b": 22}, height=CHART_HEIGHT,
+                      legend={"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 9}},
                       yaxis={"title": {"text": card.unit}, "range": [y0, y1], "fixedrange": True},
                       xaxis={"type": "category", "fixedrange": True, "tickfont": {"size": 10}},
                       paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", font={"size": 11})
-    return _html(fig, f"{card.id.lower()}-trend", 250)
+    return _html(fig, f"{card.id.lower()}-trend", CHART_HEIGHT)

@@ -108,6 +108,24 @@ def _breakdown(pd: PackData, card, published: pl.DataFrame) -> tuple[list[dict],
     return areas, teams
 
 
+def _team_groups(teams: list[dict], councils: list[str]) -> list[dict]:
+    """Teams grouped under the owning council their name starts with (the name then read without it), the
+    others under "Other teams"; in each group the teams whose figure is suppressed are counted and named in one
+    line, not listed row by row."""
+    groups: dict[str, list[dict]] = {c: [] for c in councils}
+    other: list[dict] = []
+    for t in teams:
+        council = next((c for c in councils if t["team"].startswith(c + " ")), None)
+        short = t["team"][len(council) + 1:] if council else t["team"]
+        (groups[council] if council else other).append({**t, "short": short})
+    out = []
+    for name, members in [*groups.items(), ("Other teams", other)]:
+        if members:
+            out.append({"name": name, "shown": [m for m in members if m["value"] != "c"],
+                        "hidden": [m["short"] for m in members if m["value"] == "c"]})
+    return out
+
+
 def _comparator_view(card, comp: Comparison | None) -> dict | None:
     """The KPI's Comparison (pipelines/lib/compare.py) as the template shows it: the trust and each owning
     council beside the neighbours' mean and England, position and national quartile, model and group named; a
@@ -301,9 +319,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         }
         summary.append(row)
         areas, teams = _breakdown(pd, card, published)
-        # teams whose figure is suppressed are counted in one line, not listed row by row
-        teams_shown = [t for t in teams if t["value"] != "c"]
-        teams_hidden = [t["team"] for t in teams if t["value"] == "c"]
+        team_groups = _team_groups(teams, [c.name for c in pd.authority.owning_councils])
         proj = None
         if s["projected_value"] is not None and shown:
             proj = {"value": fmt_value(s["projected_value"], card.unit),
@@ -316,7 +332,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
                    "denominator_text": " ".join(str(card.raw["denominator"]).split()),
                    "trend": trend, "has_month": any(t["month_text"] is not None for t in trend),
                    "comparator": comp, "areas": areas, "teams": teams, "projection": proj,
-                   "teams_shown": teams_shown, "teams_hidden": teams_hidden,
+                   "team_groups": team_groups,
                    "baseline": None if baseline is None else fmt_value(baseline, card.unit),
                    "caption": charts.trend_caption(card, trend)}
         if with_charts:
