@@ -44,7 +44,7 @@ ui: $(STAMP)
 	$(BIN)/scorecard ui
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipelines tests benchmarks
+	$(BIN)/ruff check pipelines scorecard_tools tests benchmarks
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

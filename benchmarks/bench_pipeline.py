@@ -29,7 +29,7 @@ print("BENCH " + json.dumps({{"seconds": time.perf_counter() - started,
 GENERATE = """
 from datetime import date
 from pathlib import Path
-from pipelines.lib.generator import generate
+from scorecard_tools.generator import generate
 generate(Path({landing!r}), seed=1, size={size!r})
 """
 

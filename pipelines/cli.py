@@ -53,7 +53,7 @@ def _day(text: str) -> date:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
 
     started = time.perf_counter()
     drops = [_day(d) for d in args.drops.split(",")] if args.drops else None

@@ -35,7 +35,7 @@ def small_landing(tmp_path_factory) -> Path:
     """A small synthetic authority, April 2018 - March 2020, one drop dated 31 March 2020, holding the SSD tables
     and, beside them, the statutory returns (SSDA903 and CIN census of 2018/19 and 2019/20) as `scorecard
     generate` writes them: the SSD tables win, the 903 OC2 table fills cla_oc2_outcomes."""
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
 
     landing = tmp_path_factory.mktemp("landing")
     generate(landing, seed=7, size="small", start=SMALL_SPAN[0], end=SMALL_SPAN[1], drops=[SMALL_DROP],

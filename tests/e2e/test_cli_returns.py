@@ -284,8 +284,8 @@ def _stage_alone(folder: Path, state: Path) -> duckdb.DuckDBPyConnection:
 @pytest.fixture(scope="module")
 def annex_a_pair(tmp_path_factory):
     """The same Annex A written clean and messy from the same SSD drop, each staged alone (every table it fills)."""
-    from pipelines.lib.generator import generate
-    from pipelines.lib.generator.returns_annex_a import write_annex_a
+    from scorecard_tools.generator import generate
+    from scorecard_tools.generator.returns_annex_a import write_annex_a
 
     ssd = generate(tmp_path_factory.mktemp("annex-ssd"), seed=SEED, size="small", start=START, end=END,
                    drops=[DROP])[0]

@@ -20,7 +20,7 @@ TOLERANCE = {"KPI18": 20.0, "KPI20": 2.0}
 
 @pytest.fixture(scope="module")
 def march_2020(tmp_path_factory) -> dict[str, float | None]:
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
 
     work = tmp_path_factory.mktemp("calibration")
     generate(work / "landing", seed=1, size="default", drops=[MARCH_2020])

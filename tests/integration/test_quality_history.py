@@ -57,7 +57,7 @@ def _run(landing, work, partition: str = "2024-03-01"):
 
 @pytest.fixture(scope="module")
 def history_run(tmp_path_factory):
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
 
     work = tmp_path_factory.mktemp("history")
     landing = work / "landing"
@@ -161,7 +161,7 @@ def test_a_clean_old_record_blocks_nothing(tmp_path):
     # A drop whose old records are all valid (one 2020 placement's type changed to another valid code):
     # checking every row finds no critical fault and every KPI is published for March 2024 and the 12
     # months before.
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
 
     landing = tmp_path / "landing"
     generate(landing, seed=11, size="small", start=date(2019, 4, 1), end=DROP, drops=[DROP])

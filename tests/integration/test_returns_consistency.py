@@ -140,7 +140,7 @@ def _records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def routes(tmp_path_factory) -> dict:
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
 
     timings = {}
     cards = [c for c in load_cards() if c.id in CIN_KPIS + LAC_KPIS]

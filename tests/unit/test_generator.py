@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 import yaml
 
-from pipelines.lib.generator import default_drops, generate, parse_size
-from pipelines.lib.generator.calendar import calendar
+from scorecard_tools.generator import default_drops, generate, parse_size
+from scorecard_tools.generator.calendar import calendar
 
 CONTRACT = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "data" / "contract" / "tables.yaml").read_text(encoding="utf-8")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.generator import REPLACED_BY_RETURNS, SOURCE_TABLES, generate
-from pipelines.lib.generator.returns_csww import census_dates, write_csww, write_csww_years
+from scorecard_tools.generator import REPLACED_BY_RETURNS, SOURCE_TABLES, generate
+from scorecard_tools.generator.returns_csww import census_dates, write_csww, write_csww_years
 
 START, END = dt.date(2019, 4, 1), dt.date(2020, 3, 31)
 OCTOBER, MARCH = dt.date(2019, 10, 31), dt.date(2020, 3, 31)
@@ -66,8 +66,8 @@ def test_returns_only_drops_leave_out_what_the_returns_replace(tmp_path):
 
 
 def test_source_tables_are_what_the_writers_read():
-    from pipelines.lib.generator.returns_annex_a import TABLES as ANNEX_A
-    from pipelines.lib.generator.returns_csww import TABLES as CSWW
+    from scorecard_tools.generator.returns_annex_a import TABLES as ANNEX_A
+    from scorecard_tools.generator.returns_csww import TABLES as CSWW
 
     assert SOURCE_TABLES == set(ANNEX_A) | set(CSWW)
 

@@ -1,7 +1,8 @@
 """DfE benchmarks: statistical neighbours (versioned) and comparators for KPIs with a DfE measure.
 
-Plain Python over the files shipped in data/reference/benchmarks/ (built by `build.py` from the published
-DfE files; nothing is fetched at run time). See data/reference/benchmarks/README.md.
+Plain Python over the files shipped in data/reference/benchmarks/ (built from the published DfE files by
+`scorecard_tools/benchmark_build.py`, outside the runtime; nothing is fetched at run time).
+See data/reference/benchmarks/README.md.
 
 Statistical-neighbour model in force, by the end date of the period compared (`period_end`):
   * period_end <  2021-04-01              -> "pre_2021"   (the "Old SNs" lists of the pre-reorganisation LAs

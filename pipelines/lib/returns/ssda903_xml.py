@@ -1,4 +1,4 @@
-"""The SSDA903 XML form -> the same per-table rows as the CSV set, so one core (ssda903._Adaptation) maps,
+"""The SSDA903 XML form -> the same per-table rows as the CSV set, so one core (ssda903.stitch._Adaptation) maps,
 stitches and repairs both.
 
 Shape (the DfE expanded 903 XML, as the 903 validators read it): one file per collection year, root
@@ -35,16 +35,10 @@ from functools import cache
 from pathlib import Path
 
 from pipelines.lib.returns.base import Adapted
-from pipelines.lib.returns.ssda903 import (
-    Part,
-    Row,
-    _Adaptation,
-    _recognition,
-    adapt_903,
-    date_order,
-    latest_schema,
-    reading_spec,
-)
+from pipelines.lib.returns.ssda903 import adapt_903
+from pipelines.lib.returns.ssda903.read import Part, Row, date_order
+from pipelines.lib.returns.ssda903.schema import _recognition, latest_schema, reading_spec
+from pipelines.lib.returns.ssda903.stitch import _Adaptation
 from pipelines.lib.returns.xml_schema import XmlRefused, iterparse, starts_like_xml
 
 FORMAT = "SSDA903 XML"

@@ -333,7 +333,7 @@ def test_the_example_rows_pass_every_check(tmp_path):
 # ---- the synthetic authority ------------------------------------------------------------------------------
 
 def _sim(seed: int = 1, scale: float = 1.0):
-    from pipelines.lib.generator.calendar import month_end
+    from scorecard_tools.generator.calendar import month_end
 
     return SimpleNamespace(seed=seed, scale=scale, horizon=month_end(2025, 3))
 
@@ -343,8 +343,8 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
 
 
 def test_generated_feed_has_every_local_feed_measure_monthly_or_termly():
-    from pipelines.lib.generator import local_feeds
-    from pipelines.lib.generator.calendar import month_end
+    from scorecard_tools.generator import local_feeds
+    from scorecard_tools.generator.calendar import month_end
 
     rows = local_feeds.rows(_sim(), month_end(2024, 4))  # April 2024 - March 2025
     frame = _frame(rows)
@@ -364,9 +364,9 @@ def test_generated_feed_has_every_local_feed_measure_monthly_or_termly():
 
 
 def test_generated_feed_is_seeded_and_each_measure_has_its_own_stream(monkeypatch):
-    from pipelines.lib.generator import local_feeds
-    from pipelines.lib.generator import params as P
-    from pipelines.lib.generator.calendar import month_end
+    from scorecard_tools.generator import local_feeds
+    from scorecard_tools.generator import params as P
+    from scorecard_tools.generator.calendar import month_end
 
     first = month_end(2023, 4)
     base = _frame(local_feeds.rows(_sim(), first))
@@ -383,10 +383,10 @@ def test_generated_feed_is_seeded_and_each_measure_has_its_own_stream(monkeypatc
 
 
 def test_generated_feed_passes_the_checks(tmp_path):
-    from pipelines.lib.generator import drops as writer
-    from pipelines.lib.generator import local_feeds
-    from pipelines.lib.generator.calendar import month_end
     from pipelines.lib.quality.sql_checks import run_local_feed_checks
+    from scorecard_tools.generator import drops as writer
+    from scorecard_tools.generator import local_feeds
+    from scorecard_tools.generator.calendar import month_end
 
     spec = writer.load_contract()["local_feeds"]
     rows = local_feeds.rows(_sim(scale=0.05), month_end(2023, 4))

@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from pipelines.lib.generator.returns_annex_a import in_window, open_in_window, write_annex_a
 from pipelines.lib.returns.annex_a import (
     AnnexAAdapter,
     annex_a_schema,
@@ -19,6 +18,7 @@ from pipelines.lib.returns.annex_a import (
     read_date,
     read_flag,
 )
+from scorecard_tools.generator.returns_annex_a import in_window, open_in_window, write_annex_a
 
 INSPECTION = dt.date(2020, 3, 31)
 NBSP = "\u00a0"

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.lib.generator.returns_cin import write_cin_census
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW
 from pipelines.lib.returns.cin_census import LACKS, CinCensusAdapter, parse_year, schema_for
+from scorecard_tools.generator.returns_cin import write_cin_census
 
 
 def hid(prefix: str, *parts: str) -> str:

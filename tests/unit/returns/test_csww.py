@@ -17,11 +17,11 @@ import pytest
 
 from pipelines.lib.archive import Drop
 from pipelines.lib.contract import contract
-from pipelines.lib.generator.returns_csww import write_csww
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW
 from pipelines.lib.returns.cin_census import CinCensusAdapter
 from pipelines.lib.returns.csww import LACKS, CswwAdapter, professional_id, schema_for
 from pipelines.lib.staging import type_table
+from scorecard_tools.generator.returns_csww import write_csww
 from tests.kpi_fixture import add, run, value, warehouse
 
 SWE = {k: f"SW10000000{k:02d}" for k in range(1, 10)}  # fictitious registration numbers

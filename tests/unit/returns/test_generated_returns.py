@@ -11,10 +11,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pipelines.lib.generator import REPLACED_BY_RETURNS, generate
-from pipelines.lib.generator import drops as writer
-from pipelines.lib.generator.returns_cin import write_cin_census
 from pipelines.lib.returns.cin_census import CinCensusAdapter
+from scorecard_tools.generator import REPLACED_BY_RETURNS, generate
+from scorecard_tools.generator import drops as writer
+from scorecard_tools.generator.returns_cin import write_cin_census
 
 S = pl.String
 

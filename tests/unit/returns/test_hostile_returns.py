@@ -277,14 +277,14 @@ def test_dtds_and_entities_are_refused_by_design(tmp_path, prolog, said):
 
 
 def test_a_workbook_that_would_inflate_is_refused_before_it_is_opened(tmp_path, monkeypatch):
-    from pipelines.lib.returns import annex_a
+    from pipelines.lib.returns.annex_a import read as annex_a_read
 
     path = tmp_path / "annex_a.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="List 1"/></sheets></workbook>')
         z.writestr("xl/worksheets/sheet1.xml", b"\0" * (3 << 20))  # 3 MB of zeros, a few KB on disk
     assert path.stat().st_size < 64 * 1024
-    monkeypatch.setattr(annex_a, "MAX_UNCOMPRESSED", 2 << 20)  # the real bound is 256 MB: made small here
+    monkeypatch.setattr(annex_a_read, "MAX_UNCOMPRESSED", 2 << 20)  # the real bound is 256 MB: made small here
     said = ("the workbook would inflate to 3 MB (xl/worksheets/sheet1.xml: 3 MB; at most 2 MB in all); refused "
             "before it is opened")
     assert registry.refusal(path) == said

@@ -1,4 +1,4 @@
-"""The SSDA903 CSV adapter (pipelines/lib/returns/ssda903.py), the returns registry and staging of 903 files.
+"""The SSDA903 CSV adapter (pipelines/lib/returns/ssda903/), the returns registry and staging of 903 files.
 
 Every 903 history below is written by hand; the rows it should become are worked out in the comments.
 """
@@ -457,7 +457,7 @@ def test_several_local_feed_files_are_staged_together(tmp_path):
 # ---------------------------------------------------------------- the generator's 903 files
 
 def test_generated_903_sets_read_back_cleanly(tmp_path):
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
 
     start, end = dt.date(2018, 4, 1), dt.date(2020, 3, 31)
     # returns_903 is the former name of the returns flag: it still writes the whole statutory set

@@ -200,8 +200,8 @@ def test_both_forms_of_one_year_use_the_csv_set(tmp_path):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    from pipelines.lib.generator import generate
-    from pipelines.lib.generator.returns_903_xml import write_903_xml
+    from scorecard_tools.generator import generate
+    from scorecard_tools.generator.returns_903_xml import write_903_xml
 
     root = tmp_path_factory.mktemp("gen")
     end = dt.date(2020, 3, 31)

@@ -18,8 +18,8 @@ CIN_TABLES = ("ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry", "ssd
 
 @pytest.fixture(scope="module")
 def staged(small_landing, tmp_path_factory):
-    from pipelines.lib.generator.returns_annex_a import write_annex_a
-    from pipelines.lib.generator.returns_cin import write_cin_census
+    from scorecard_tools.generator.returns_annex_a import write_annex_a
+    from scorecard_tools.generator.returns_cin import write_cin_census
 
     ssd = next(p for p in small_landing.iterdir() if p.is_dir())
     landing = tmp_path_factory.mktemp("returns-landing")

@@ -1,6 +1,6 @@
 """Seeded, deterministic synthetic children's-services authority, written as monthly extract drops.
 
-    from pipelines.lib.generator import generate
+    from scorecard_tools.generator import generate
     generate(Path("landing"), seed=1, size="small")
 
 writes ``landing/YYYY-MM-DD/<table>.csv`` for every table of the extract contract

@@ -1,6 +1,6 @@
 """The synthetic authority as CIN census XML: one file per collection year, derived from its SSD tables.
 
-    from pipelines.lib.generator.returns_cin import write_cin_census
+    from scorecard_tools.generator.returns_cin import write_cin_census
     write_cin_census(Path("landing/2020-03-31"), Path("out"), [2018, 2019])
 
 writes ``out/cin_census_2018-19.xml`` and ``out/cin_census_2019-20.xml`` (named as exports usually are; the
@@ -39,10 +39,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.lib.generator.returns_common import Tables, load_tables, text_renamed_into_place, xml_element
-from pipelines.lib.generator.returns_common import cell_date as _date
 from pipelines.lib.returns.cin_census import TABLES as CENSUS_TABLES
 from pipelines.lib.returns.cin_census import parse_year, schema_for
+from scorecard_tools.generator.returns_common import Tables, load_tables, text_renamed_into_place, xml_element
+from scorecard_tools.generator.returns_common import cell_date as _date
 
 TABLES = CENSUS_TABLES  # the writer reads exactly the tables the census fills
 GENDER_CURRENT = {"M": "1", "F": "2"}  # anything else: 0 (not known)

@@ -1,6 +1,6 @@
 """The synthetic authority as an Ofsted Annex A workbook, at an inspection date, derived from its SSD tables.
 
-    from pipelines.lib.generator.returns_annex_a import write_annex_a
+    from scorecard_tools.generator.returns_annex_a import write_annex_a
     write_annex_a(Path("landing/2020-03-31"), Path("out/annex_a.xlsx"), date(2020, 3, 31))
 
 reads the drop's CSV tables (or a mapping of table name -> polars frame of string cells) and writes the
@@ -35,9 +35,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from pipelines.lib.generator.returns_common import Tables, load_tables, renamed_into_place
-from pipelines.lib.generator.returns_common import cell_date as _date
 from pipelines.lib.returns.annex_a import annex_a_schema
+from scorecard_tools.generator.returns_common import Tables, load_tables, renamed_into_place
+from scorecard_tools.generator.returns_common import cell_date as _date
 
 TABLES = ("ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry",
           "ssd_initial_cp_conference", "ssd_cp_plans", "ssd_cla_episodes", "ssd_cla_placement", "ssd_legal_status",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.lib.generator.returns_903 import FILES, file_name
+from scorecard_tools.generator.returns_903 import FILES, file_name
 
 HEADER_ITEMS = ("CHILD", "UPN", "SEX", "DOB", "ETHNIC")
 EPISODE_ITEMS = ("DECOM", "RNE", "LS", "CIN", "PLACE", "PL_POST", "HOME_POST", "URN", "PLACE_PROVIDER", "DEC", "REC",

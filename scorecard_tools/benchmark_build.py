@@ -1,6 +1,6 @@
 """Build the shipped benchmark reference files from the published DfE files (run by hand, never at run time).
 
-    .venv/bin/python -m pipelines.lib.benchmarks.build [--source /work/shared/reference]
+    .venv/bin/python -m scorecard_tools.benchmark_build [--source /work/shared/reference]
 
 Reads (parsing every file by column name, never by position):
   statistical_neighbours/dfe_statistical_neighbours_2021_2025_tidy.csv   -> copied as statistical_neighbours.csv

@@ -1,6 +1,6 @@
 """The synthetic authority as a children's social work workforce census (CSWW) XML, one per 30 September.
 
-    from pipelines.lib.generator.returns_csww import write_csww
+    from scorecard_tools.generator.returns_csww import write_csww
     write_csww(Path("landing/2024-10-31"), Path("out"), dt.date(2024, 9, 30))
 
 writes ``out/csww_2024.xml`` (or the file named by ``out_path`` when it ends in ``.xml``) from the drop's CSV
@@ -42,8 +42,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.lib.generator.returns_common import Tables, load_tables, text_renamed_into_place, xml_element
-from pipelines.lib.generator.returns_common import cell_date as _date
+from scorecard_tools.generator.returns_common import Tables, load_tables, text_renamed_into_place, xml_element
+from scorecard_tools.generator.returns_common import cell_date as _date
 
 TABLES = ("ssd_professionals", "ssd_involvements", "workforce_establishment")
 NAMESPACE = "http://www.dfe.gov.uk/CSWW"  # real exports carry a default namespace; the adapter ignores it

@@ -19,10 +19,12 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from pipelines.lib.paths import CONTRACT_FILE
+
 from . import params as P
 from .calendar import EPOCH
 
-CONTRACT = Path(__file__).resolve().parents[3] / "data" / "contract" / "tables.yaml"
+CONTRACT = CONTRACT_FILE
 
 _PL = {"date": pl.Int32, "int": pl.Int64, "float": pl.Float64}
 

@@ -1,0 +1,77 @@
+"""The runtime is not the tooling: nothing in pipelines/ imports scorecard_tools (the synthetic-authority
+generator and the benchmark builder) except the CLI's `generate` command, which imports it when it runs."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.lib.paths import PROJECT_ROOT
+
+TOOLS = "scorecard_tools"
+
+
+def _tool_references(path: Path) -> list[tuple[str, int, str]]:
+    """(enclosing function or '<module>', line, what) for every import of, or string naming, the tools package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[str, int, str]] = []
+
+    def visit(node: ast.AST, scope: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else scope
+            names: list[str] = []
+            if isinstance(child, ast.Import):
+                names = [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                names = [child.module]
+            elif isinstance(child, ast.Constant) and isinstance(child.value, str):
+                # importlib.import_module("scorecard_tools...") or __import__ would dodge an import scan
+                names = [child.value] if child.value.startswith(TOOLS) else []
+            found.extend((inner, child.lineno, n) for n in names if n == TOOLS or n.startswith(TOOLS + "."))
+            visit(child, inner)
+
+    visit(tree, "<module>")
+    return found
+
+
+def test_only_the_generate_command_imports_the_tools():
+    runtime = sorted((PROJECT_ROOT / "pipelines").rglob("*.py"))
+    assert len(runtime) > 50  # the scan really reads the runtime
+    refs = {str(p.relative_to(PROJECT_ROOT)): r for p in runtime if (r := _tool_references(p))}
+    assert set(refs) == {"pipelines/cli.py"}, refs
+    assert {scope for scope, _, _ in refs["pipelines/cli.py"]} == {"cmd_generate"}, refs
+
+
+def test_scan_finds_a_module_level_import(tmp_path):
+    # the scan itself can fail: a module-level or string import is seen with its scope
+    src = tmp_path / "m.py"
+    src.write_text("import scorecard_tools.generator\n\ndef f():\n    __import__('scorecard_tools')\n")
+    assert _tool_references(src) == [("<module>", 1, "scorecard_tools.generator"), ("f", 4, "scorecard_tools")]
+
+
+def test_loading_the_runtime_loads_no_tool():
+    # the Dagster definitions and the CLI module, as `scorecard run` and `dg` load them
+    code = ("import sys, pipelines.definitions, pipelines.cli\n"
+            f"sys.exit(sorted(m for m in sys.modules if m.split('.')[0] == {TOOLS!r}) or 0)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_tools_are_not_inside_the_runtime():
+    assert not (PROJECT_ROOT / "pipelines" / "lib" / "generator").exists()
+    assert not (PROJECT_ROOT / "pipelines" / "lib" / "benchmarks" / "build.py").exists()
+    assert (PROJECT_ROOT / TOOLS / "generator" / "__init__.py").is_file()
+    assert (PROJECT_ROOT / TOOLS / "benchmark_build.py").is_file()
+
+
+def test_scorecard_generate_runs_the_tools_from_the_installed_command(tmp_path):
+    # `make demo` calls the console script, which must still find the generator after the move
+    script = Path(sys.executable).with_name("scorecard")
+    done = subprocess.run([str(script), "generate", "--out", str(tmp_path), "--size", "0.05", "--from", "2024-04",
+                           "--to", "2025-02", "--drops", "2025-02-28", "--ssd-only"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "2025-02-28" / "ssd_person.csv").is_file()
