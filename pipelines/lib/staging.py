@@ -356,11 +356,14 @@ class DropFiles:
     tables: dict[str, Path] = field(default_factory=dict)       # contract table -> its file (named after it)
     returns: dict[str, tuple] = field(default_factory=dict)      # return format -> (adapter, its files)
     local_feeds: list[Path] = field(default_factory=list)        # other CSVs with exactly the local_feeds header
+    commentary: list[Path] = field(default_factory=list)         # commentary.csv, or a CSV with exactly its header
     messages: list[str] = field(default_factory=list)
 
 
 def _find_files(drop: Drop, registry: ReturnRegistry) -> DropFiles:
     """Contract tables by file name; other CSV, XML and Excel files by content (statutory returns, local feeds)."""
+    from pipelines.lib.commentary import is_commentary_file
+
     names = contract()
     out = DropFiles()
     feed_header = set(names[LOCAL_FEEDS].columns) if LOCAL_FEEDS in names else None
@@ -373,6 +376,8 @@ def _find_files(drop: Drop, registry: ReturnRegistry) -> DropFiles:
                                     f"{out.tables[stem].name} is staged")
             else:
                 out.tables[stem] = path
+        elif suffix == ".csv" and is_commentary_file(f["name"], _csv_header(path)):
+            out.commentary.append(path)  # not a contract table: read for the packs (pipelines/lib/commentary.py)
         elif suffix == ".csv" and feed_header is not None and _csv_header(path) == feed_header:
             out.local_feeds.append(path)
         elif suffix in registry.suffixes:
@@ -518,6 +523,8 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
     summary.messages.extend(returns.messages)
     prepared = []
     file_rejections = list(returns.rejections)
+    if found.commentary:
+        _check_commentary(drop, found.commentary, summary, used, file_rejections)
     coverage: list[dict] = []  # per staged table: the date its history is complete from (None: complete)
     for table in contract().values():
         path = files.get(table.name)
@@ -634,6 +641,29 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
         })
         refresh_current(con)
     return summary
+
+
+def _check_commentary(drop: Drop, paths: list[Path], summary: StageSummary, used: dict[str, list[str]],
+                      file_rejections: list[dict]) -> None:
+    """The drop's commentary files checked when staged, so the drop's messages and files list say at once
+    what is wrong (each fault located); the rows are read from the archive when the packs are made."""
+    from pipelines.lib.commentary import TABLE, read_commentary
+    from pipelines.lib.kpi_cards import load_cards
+
+    rows, issues = read_commentary(paths, {c.id for c in load_cards()})
+    whole = {i.file: i for i in issues if i.row is None and i.severity == "error"}
+    for path in paths:
+        if path.name in whole:
+            reason = whole[path.name].message
+            file_rejections.append({"drop_id": drop.drop_id, "source_file": path.name, "table_name": TABLE,
+                                    "column_name": None, "source_row": None, "value": None, "reason": reason})
+            continue
+        mine = [r for r in rows if r.source_file == path.name]
+        bad = sum(not r.ok for r in mine)
+        used.setdefault(path.name, []).append(TABLE)
+        summary.messages.append(f"{path.name}: commentary for the OCG pack, {len(mine)} row(s)"
+                                + (f", {bad} with a fault (not shown)" if bad else ""))
+    summary.messages.extend(i.message for i in issues)
 
 
 def _coverage(drop_id: str, table: str, parts: list[tuple[str, pl.DataFrame]],
