@@ -9,12 +9,9 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.no_data import NO_DATA, mark_short_of_history
-from pipelines.lib.paths import PROJECT_ROOT
 from pipelines.lib.publish import RESTRICTED, write_csv, write_text
 from pipelines.lib.records import quarantined_rows, rejected_cells
 from pipelines.lib.staging import current_drop_id, drop_files_frame, staged_summary
-
-TEMPLATES = PROJECT_ROOT / "dashboards" / "templates"
 
 VALUE_COLUMNS = ["kpi_id", "period_end", "basis", "area", "team", "worker", "numerator", "denominator",
                  "value", "null_reason", "excluded_count", "excluded_reasons", "definition_version"]
@@ -101,7 +98,7 @@ def write_atomic_text(text: str, path: Path) -> None:
 
 def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, status: pl.DataFrame) -> str:
     """The data-quality section: KPI publication status and the rules that failed (autoescaped Jinja2)."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from pipelines.lib.templating import render
 
     findings = []
     drop_id = con.sql("SELECT drop_id FROM staged.current_drop").fetchall()[0][0]
@@ -110,10 +107,9 @@ def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, s
             "SELECT table_name, rule, severity, failing_count, kpis_affected FROM quality_findings "
             "WHERE drop_id = $d AND period_start = $ps AND period_end = $pe ORDER BY severity, table_name, rule",
             params={"d": drop_id, "ps": first.replace(day=1), "pe": last}).pl().to_dicts()
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     period = last.strftime("%B %Y") if first.replace(day=1) == last.replace(day=1) else f"{first:%B %Y} to {last:%B %Y}"
-    return env.get_template("data_quality.html").render(
-        period=period, drop_id=drop_id, status=status.to_dicts(), findings=findings,
+    return render(
+        "data_quality.html", period=period, drop_id=drop_id, status=status.to_dicts(), findings=findings,
         critical_count=sum(f["severity"] == "critical" for f in findings),
         warning_count=sum(f["severity"] != "critical" for f in findings),
     )

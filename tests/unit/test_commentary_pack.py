@@ -61,7 +61,7 @@ def test_commentary_in_the_drop_shows_in_the_ocg_pack_escaped(run):
 
     said = run_commentary(run["con"], run["archive"])
     assert [r.source_row for r in said.rows] == [1, 2, 3] and [i.row for i in said.issues] == [3]
-    html = render_ocg_pack(run["con"], PERIOD, run["tmp"] / "out", commentary=said.rows).read_text("utf-8")
+    html = render_ocg_pack(run["con"], PERIOD, run["tmp"] / "out", commentary_rows=said.rows).read_text("utf-8")
     kpi03 = html[html.index('id="kpi03"'):html.index('id="kpi04"')]
     assert "Commentary and actions" in kpi03 and "after two posts fell vacant." in kpi03
     assert SCRIPT not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in kpi03
@@ -75,7 +75,7 @@ def test_commentary_in_the_drop_shows_in_the_ocg_pack_escaped(run):
 def test_commentary_due_for_every_red_kpi_without_a_row_for_the_month(run):
     from pipelines.lib.packs import ocg_context
 
-    ctx = ocg_context(run["con"], PERIOD, with_charts=False, commentary=run_commentary(run["con"], run["archive"]).rows)
+    ctx = ocg_context(run["con"], PERIOD, with_charts=False, commentary_rows=run_commentary(run["con"], run["archive"]).rows)
     due = []
     for s in ctx["sections"]:
         c = s["commentary"]

@@ -13,7 +13,7 @@ import polars as pl
 from pipelines.lib.commentary import CommentaryRow
 from pipelines.lib.packs.data import PackData
 from pipelines.lib.packs.ocg import ocg_context
-from pipelines.lib.publish import formula_safe_text, write_file
+from pipelines.lib.publish import formula_safe_text, write_csv, write_file
 
 
 def _cell(v):
@@ -108,3 +108,9 @@ def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Pa
                  {"Summary": pd.published_scorecard(published), "KPI values": values, "By team": by_team,
                   "Data quality": dq, "Commentary": commentary_sheet(ctx["sections"]), "Definitions": defs})
     return path
+
+
+def write_comparators(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
+    """comparators_YYYY-MM.csv (published): each KPI's DfE comparison as data (pipelines.lib.compare)."""
+    pd = PackData(con, period_end)
+    return write_csv(pd.comparators_frame(), Path(out_dir) / f"comparators_{pd.period_end:%Y-%m}.csv")
