@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.commentary import COLUMNS, ENV_DIR, configured_dir, issues_frame, run_commentary
+from pipelines.lib.returns import REGISTRY
 
 PERIOD = date(2020, 3, 31)
 SCRIPT = "<script>alert('x')</script>"
@@ -33,7 +34,6 @@ ROWS = [
 def run(small_landing, tmp_path_factory):
     from pipelines.lib.archive import archive_drop
     from pipelines.lib.kpi_engine import compute_kpis
-    from pipelines.lib.returns import REGISTRY
     from pipelines.lib.staging import stage_drop, use_current
 
     tmp = tmp_path_factory.mktemp("commentary")
@@ -62,7 +62,7 @@ def test_commentary_in_the_drop_shows_in_the_ocg_pack_escaped(run):
 
     said = run_commentary(run["con"], run["archive"])
     assert [r.source_row for r in said.rows] == [1, 2, 3] and [i.row for i in said.issues] == [3]
-    html = render_ocg_pack(run["con"], PERIOD, run["tmp"] / "out", commentary_rows=said.rows).read_text("utf-8")
+    html = render_ocg_pack(run["con"], PERIOD, run["tmp"] / "out", commentary=said.rows).read_text("utf-8")
     kpi03 = html[html.index('id="kpi03"'):html.index('id="kpi04"')]
     assert "after two posts fell vacant." in kpi03 and "Vacancies" in kpi03
     assert SCRIPT not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in kpi03
@@ -77,7 +77,7 @@ def test_commentary_due_for_every_red_kpi_without_a_row_for_the_month(run):
     from pipelines.lib.packs import ocg_context
 
     rows = run_commentary(run["con"], run["archive"]).rows
-    ctx = ocg_context(run["con"], PERIOD, with_charts=False, commentary_rows=rows)
+    ctx = ocg_context(run["con"], PERIOD, with_charts=False, commentary=rows)
     due = []
     for s in ctx["sections"]:
         c = s["commentary"]
@@ -93,7 +93,7 @@ def test_workbook_commentary_sheet_never_holds_a_formula(run):
     from pipelines.lib.packs import write_workbook
 
     rows = run_commentary(run["con"], run["archive"]).rows
-    path = write_workbook(run["con"], PERIOD, run["tmp"] / "xlsx", commentary_rows=rows)
+    path = write_workbook(run["con"], PERIOD, run["tmp"] / "xlsx", commentary=rows)
     ws = openpyxl.load_workbook(path)["Commentary"]
     head = [c.value for c in ws[1]]
     got = {r[0]: dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.commentary import CommentaryRow, commentary_for_pack
+from pipelines.lib.commentary import CommentaryRow
 from pipelines.lib.packs.data import PackData
 from pipelines.lib.packs.ocg import ocg_context
 from pipelines.lib.publish import formula_safe_text, write_csv, write_file
@@ -81,27 +81,23 @@ COMMENTARY_SCHEMA = {
 }
 
 
-def commentary_sheet(summary: list[dict], period_end: date, commentary_rows: Sequence[CommentaryRow]
-                     ) -> pl.DataFrame:
-    """The OCG pack's commentary, one row per KPI with something shown: the same rule as the pack
-    (commentary_for_pack on the pack's RAG and breach per KPI), due dates as dates."""
-    views = commentary_for_pack(commentary_rows, period_end, {r["kpi_id"]: r["rag_raw"] for r in summary},
-                                {r["kpi_id"] for r in summary if r["breach"]})
+def commentary_sheet(sections: list[dict]) -> pl.DataFrame:
+    """The OCG pack's commentary, one row per KPI with something shown (pipelines/lib/commentary.py)."""
     rows = [{"kpi_id": s["kpi_id"], "title": s["title"], "rag": s["rag"]["text"], "commentary_due": c.due,
              "written_for": c.written_for, "carried_forward": c.carried_forward, "commentary": c.commentary,
              "cause": c.cause, "action": c.action, "owner": c.owner, "due_date": c.due_date,
              "remedial_plan_status": c.plan_status if c.has_row else None, "row_with_error_not_shown": c.held_back}
-            for s in summary if (c := views.get(s["kpi_id"])) is not None]
+            for s in sections if (c := s.get("commentary_view")) is not None]
     return pl.DataFrame(rows, schema=COMMENTARY_SCHEMA)
 
 
 def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path,
-                   commentary_rows: Sequence[CommentaryRow] = ()) -> Path:
+                   commentary: Sequence[CommentaryRow] = ()) -> Path:
     pd = PackData(con, period_end)
     published = pd.published_rows()
     values = published.filter(pl.col("team").is_null()).drop("team", "worker")
     by_team = published.filter(pl.col("team").is_not_null()).drop("worker")
-    ctx = ocg_context(con, period_end, with_charts=False, commentary_rows=commentary_rows)
+    ctx = ocg_context(con, period_end, with_charts=False, commentary=commentary)
     dq = pl.DataFrame([{"kpi_id": r["kpi_id"], "title": r["title"], "status": r["dq"]["status"],
                         "reasons": r["dq"]["reasons"]} for r in ctx["summary"]])
     defs = pl.DataFrame([{**{k: v for k, v in d.items() if k != "decisions"},
@@ -110,8 +106,7 @@ def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Pa
     write_sheets(path, {"title": f"Scorecard {pd.period_end:%B %Y}", "author": pd.authority.name,
                         "comments": "Published workbook: counts below 5 suppressed as 'c'."}, pd.period_end,
                  {"Summary": pd.published_scorecard(published), "KPI values": values, "By team": by_team,
-                  "Data quality": dq, "Commentary": commentary_sheet(ctx["summary"], pd.period_end, commentary_rows),
-                  "Definitions": defs})
+                  "Data quality": dq, "Commentary": commentary_sheet(ctx["sections"]), "Definitions": defs})
     return path
 
 
