@@ -342,7 +342,7 @@ def test_ocg_pack_shows_commentary_and_what_is_due(packs):
     if len(red) > 1:  # carried forward from January: shown, dated, and still due
         second = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[1])
         assert second["commentary"]["carried_forward"] and second["commentary_due"]
-        assert "carried forward from January 2020" in html
+        assert "carried forward, written for January 2020" in html
 
 
 def test_ocg_comparators_beside_the_target_and_contextual_never_drawn(packs):
