@@ -299,7 +299,7 @@ def is_contextual(card: Any) -> bool:
 
 
 def _polarity(card: Any) -> str | None:
-    p = getattr(card, "polarity", None) or getattr(card, "raw", {}).get("polarity")
+    p = getattr(card, "polarity", None) or getattr(card, "raw", card).get("polarity")
     return p if p in ("high", "low") else None
 
 
