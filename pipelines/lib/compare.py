@@ -13,10 +13,14 @@ Rules (README "Scorecard rules and benchmarks"):
     from COUNTS: the components' counts summed, the percentage recomputed (100 * sum / denominator); an area
     missing any component or its denominator has no value (dropped from the mean, never taken as 0). The
     neighbour mean is then the mean of the neighbours' recomputed percentages.
-  * Position: the trust value compared (the authority's published figure for the year compared) against the
-    SN mean, by polarity: "in line with" when within IN_LINE_RELATIVE (5 %) of the mean, relative to it
-    (a card may set `benchmark.in_line_relative`); otherwise "better than" / "worse than". None when the
-    comparator is contextual (another unit or population), the polarity is not high/low, or a value is missing.
+  * Trust value compared: the authority's own published figure for the year compared (its own code's;
+    else one joint return of all its councils; else, for a composite, its councils' summed counts); without
+    one, the trust's own published KPI value at the comparable month end (PackData.trust_value_at). Rank and
+    quartile are of the published figure only.
+  * Position: the trust value compared against the SN mean, by polarity: "in line with" when within
+    IN_LINE_RELATIVE (5 %) of the mean, relative to it (a card may set `benchmark.in_line_relative`);
+    otherwise "better than" / "worse than". None when the comparator is contextual (another unit or
+    population), the polarity is not high/low, or a value is missing.
   * Quartile: 1..4 = ceil(4 * rank / n) among all LAs with a value, rank 1 = best by polarity; the DfE letter
     A (best quarter) .. D (worst) when the polarity is known.
 """
