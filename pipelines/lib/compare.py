@@ -127,7 +127,8 @@ class Comparison:
             "region": self.region, "region_value": self.region_value, "england": self.england,
             "rank": self.rank, "rank_n": self.rank_n, "quartile": self.quartile_letter,
             "position": self.position, "contextual": self.contextual, "sn_model": self.model,
-            "sn_group": f"{self.group[1]} ({self.group[0]})",
+            "sn_group": f"{self.group[1]} ({self.group[0]})", "neighbours": " ".join(self.neighbours),
+            "contextual_note": self.contextual_note or None,
         }
         row["councils"] = "; ".join(
             f"{c.name} ({c.la_code}): " + ("not published" if c.value is None else f"{c.value:g}")
