@@ -41,6 +41,18 @@ def packs(small_warehouse, tmp_path_factory):
     }
     ctx = packs.ocg_context(con, PERIOD, with_charts=False)
     clinic = packs.clinic_context(con, PERIOD)
+    # commentary for the first Red KPI (written for the month) and one carried forward for the second
+    from pipelines.lib.commentary import CommentaryRow
+
+    red = [r["kpi_id"] for r in ctx["exceptions"]["detail"]]
+    notes = [CommentaryRow("commentary.csv", 1, red[0], "2020-03", "Fell after a backlog was closed.",
+                           "Two vacant posts.", "Agency workers start in April.", "Head of Service",
+                           date(2020, 5, 31), "in progress")]
+    if len(red) > 1:
+        notes.append(CommentaryRow("commentary.csv", 2, red[1], "2020-01", "Written in January.", "", "", ""))
+    out4 = tmp / "commentary"
+    files["commented"] = [packs.render_ocg_pack(con, PERIOD, out4, commentary_rows=notes)]
+    commented = packs.ocg_context(con, PERIOD, with_charts=False, commentary_rows=notes)
     # a team whose name is markup and a formula: escaped in HTML, never a formula in the workbook
     hostile_team = con.execute("SELECT min(team) FROM kpi_values WHERE team IS NOT NULL").fetchall()[0][0]
     con.execute("UPDATE kpi_values SET team = $t WHERE team = $old", {"t": HOSTILE, "old": hostile_team})
@@ -53,7 +65,8 @@ def packs(small_warehouse, tmp_path_factory):
                                       "WHERE pers_dob IS NOT NULL").fetchall()}
     workers = {r[0] for r in con.execute("SELECT DISTINCT worker FROM kpi_values WHERE worker IS NOT NULL").fetchall()}
     con.close()
-    return {"files": files, "ctx": ctx, "clinic": clinic, "postcodes": postcodes, "dobs": dobs, "workers": workers}
+    return {"files": files, "ctx": ctx, "clinic": clinic, "commented": commented, "red": red,
+            "postcodes": postcodes, "dobs": dobs, "workers": workers}
 
 
 def _split_bundle(html: str) -> tuple[str, str]:
@@ -143,7 +156,7 @@ def test_workbook_sheets(packs):
 
     with zipfile.ZipFile(packs["files"]["xlsx"][0]) as z:
         wb = z.read("xl/workbook.xml").decode()
-    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Definitions"):
+    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Commentary", "Definitions"):
         assert f'name="{sheet}"' in wb
 
 
@@ -283,3 +296,79 @@ def test_comparators_csv(packs):
     assert k11["contextual"] == "true" and k11["contextual_note"].startswith("Contextual only")
     text = a.read_text()
     assert not PSEUDONYM.search(text) and not POSTCODE.search(text)
+
+
+def _kpi_section(html: str, kpi: str) -> str:
+    start = html.index(f'<section class="kpi" id="{kpi.lower()}">')
+    return html[start:html.index("</section>", start)]
+
+
+def test_ocg_pack_opens_with_the_exceptions_then_summary_kpis_definitions(packs):
+    html = packs["files"]["ocg"][0].read_text(encoding="utf-8")
+    _, rest = _split_bundle(html)
+    order = [rest.index(f'id="{x}"') for x in ("exceptions", "summary", "kpi01", "kpi21", "definitions")]
+    assert order == sorted(order)
+    ctx = packs["ctx"]
+    e = ctx["exceptions"]
+    assert sum(c["now"] for c in e["counts"]) == sum(c["before"] for c in e["counts"]) == 21
+    assert {c["rag"]["key"]: c["now"] for c in e["counts"]} == ctx["counts"]
+    summary = {r["kpi_id"]: r for r in ctx["summary"]}
+    # every Red or breached KPI has its entry, breaches first, with the run in words and what next month needs
+    assert {r["kpi_id"] for r in e["detail"]} == {k for k, r in summary.items()
+                                                  if r["breach"] or r["rag"]["key"] == "red"}
+    assert e["detail"], "the small authority has Red KPIs"
+    for r in e["detail"]:
+        assert r["run_text"].startswith("Red for") and r["next_month"]
+        assert r["next_month"].startswith(("To end the breach", "To be out of Red"))
+        assert f"<strong>{r['run_text']}.</strong>" in rest
+    for r in e["breach"]:
+        assert r["run_length"] >= (2 if r["basis"] == "quarter to date" else 3)
+    # newly Red / recovered follow last month's RAG; movers exclude "same"
+    for r in e["newly_red"]:
+        assert r["rag"]["key"] == "red" and r["prev_rag"] != "red"
+    for r in e["recovered"]:
+        assert r["prev_rag"] == "red" and r["rag"]["key"] in ("green", "amber")
+    assert all(m["direction"] in ("better", "worse") for m in e["movers"]) and len(e["movers"]) <= 3
+    # Amber and Red-not-in-breach KPIs say how far a breach is
+    for r in e["watch"]:
+        assert "a breach in" in r["watch"]
+    # no commentary supplied: every Red or breached KPI reads "commentary due"
+    assert e["commentary_due"] == len(e["detail"]) and "Commentary due" in rest
+
+
+def test_ocg_pack_shows_commentary_and_what_is_due(packs):
+    ctx, red = packs["commented"], packs["red"]
+    first = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[0])
+    assert first["commentary"]["commentary"] == "Fell after a backlog was closed." and not first["commentary_due"]
+    assert first["commentary"]["due_date"] == "31 May 2020" and first["commentary"]["plan_status"] == "in progress"
+    html = packs["files"]["commented"][0].read_text(encoding="utf-8")
+    assert "Fell after a backlog was closed." in html and "Agency workers start in April." in html
+    assert ctx["exceptions"]["commentary_due"] == len(ctx["exceptions"]["detail"]) - 1
+    if len(red) > 1:  # carried forward from January: shown, dated, and still due
+        second = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[1])
+        assert second["commentary"]["carried_forward"] and second["commentary_due"]
+        assert "carried forward from January 2020" in html
+
+
+def test_ocg_comparators_beside_the_target_and_contextual_never_drawn(packs):
+    html = packs["files"]["ocg"][0].read_text(encoding="utf-8")
+    summary = {r["kpi_id"]: r for r in packs["ctx"]["summary"]}
+    # KPI02 (re-referrals, pre-2021 neighbours): a position in the summary and the mean drawn on its chart
+    assert summary["KPI02"]["against"].endswith("than neighbours") or summary["KPI02"]["against"].startswith("in line")
+    k2 = _kpi_section(html, "KPI02")
+    assert "Neighbours&#39; mean" in k2 or "Neighbours' mean" in k2
+    assert "DfE statistical neighbours, pre-2021 model" in k2
+    # KPI11's DfE measure is another unit: labelled contextual, no reference line on its axis
+    assert summary["KPI11"]["contextual"] and summary["KPI11"]["against"] == "contextual"
+    k11 = _kpi_section(html, "KPI11")
+    assert "Contextual comparator" in k11
+    assert "Neighbours' mean" not in k11 and "Neighbours&#39; mean" not in k11 and "England (" not in k11
+
+
+def test_ocg_teams_by_name_and_money_in_pounds(packs):
+    ctx = packs["ctx"]
+    teams = {t["team"] for s in ctx["sections"] for t in s["teams"]}
+    assert teams and not any(re.fullmatch(r"T\d{3}[A-Z]+\d*", t) for t in teams), sorted(teams)[:5]
+    k15 = next(s for s in ctx["sections"] if s["kpi_id"] == "KPI15")
+    shown = [t["numerator"] for t in k15["trend"] if t["numerator"] not in ("–", "c")]
+    assert shown and all(re.fullmatch(r"-?£[\d,]+", x) for x in shown), shown

@@ -15,6 +15,8 @@ import duckdb
 import polars as pl
 
 from pipelines.lib import db
+from pipelines.lib import formatting as fmt
+from pipelines.lib.calendar import month_end
 from pipelines.lib.compare import Comparison, kpi_comparison
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
@@ -36,10 +38,6 @@ BASIS_LABELS = {"month": "month", "quarter": "quarter to date", "fytd": "financi
                 "r12": "rolling 12 months", "r36": "rolling 36 months", "snapshot": "snapshot at month end"}
 
 
-def month_end(d: date) -> date:
-    return rules._month_end(d.year, d.month)
-
-
 def shift(d: date, months: int) -> date:
     return rules._shift(month_end(d), months)
 
@@ -53,30 +51,12 @@ def area_names() -> dict[str, str]:
 
 
 def fmt_value(x: Any, unit: str) -> str:
-    """A value (float or the suppressed text) for display."""
-    if x is None:
-        return "–"
-    if isinstance(x, str):
-        if x == "c":
-            return "c"
-    # sums of doubles differ in their last bits between runs: 12 must never print as 12.00 in the next run
-    x = round(float(x), 6)
-    if unit == "percent":
-        return f"{x:.1f}%"
-    if unit == "days":
-        return f"{x:.1f} days"
-    if unit == "count":
-        return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
-    return f"{x:.2f}"
+    """A value (float or the suppressed text) for display (pipelines/lib/formatting.py)."""
+    return fmt.value(x, unit)
 
 
 def fmt_count(x: Any) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, str):
-        return x
-    x = round(float(x), 6)  # as in fmt_value: the same text whatever the last bits of a sum of FTEs
-    return f"{int(x):,}" if x.is_integer() else f"{x:,.2f}"
+    return fmt.count(x)
 
 
 def rag_label(r: str) -> dict[str, str]:
@@ -142,6 +122,44 @@ COMPARATORS_CSV_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Team id -> team name (ssd_department): breakdowns show names, never ids. Empty when not delivered."""
+    try:
+        rows = con.execute("SELECT dept_team_id, min(dept_team_name) FROM ssd_department "
+                           "WHERE dept_team_id IS NOT NULL AND dept_team_name IS NOT NULL "
+                           "GROUP BY dept_team_id").fetchall()
+    except duckdb.Error:
+        return {}
+    return {str(k): str(v) for k, v in rows}
+
+
+def worker_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Worker id -> how the restricted clinic pack names the worker (ssd_professionals). The extract contract
+    carries no personal name, so a worker reads as job title and staff number ("Social Worker, STF00012"); a
+    name column, when an extract carries one (prof_professional_name), is used instead. Never in published packs."""
+    try:
+        cols = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE ssd_professionals)").fetchall()}
+    except duckdb.Error:
+        return {}
+    name = "prof_professional_name" if "prof_professional_name" in cols else None
+    title = "prof_professional_job_title" if "prof_professional_job_title" in cols else None
+    staff = "prof_staff_id" if "prof_staff_id" in cols else None
+    picked = [c for c in (name, title, staff) if c]
+    if not picked:
+        return {}
+    rows = con.execute(f"SELECT prof_professional_id, {', '.join(f'min({c})' for c in picked)} "  # noqa: S608 (fixed column names)
+                       "FROM ssd_professionals WHERE prof_professional_id IS NOT NULL "
+                       "GROUP BY prof_professional_id").fetchall()
+    out = {}
+    for pid, *vals in rows:
+        got = dict(zip(picked, vals, strict=True))
+        if name and got.get(name):
+            out[str(pid)] = str(got[name])
+        elif got.get(title) or got.get(staff):
+            out[str(pid)] = ", ".join(str(v) for v in (got.get(title), got.get(staff)) if v)
+    return out
+
+
 class PackData:
     """Everything read once per pack: cards, values (blocked and no-data KPI-months removed), status, scorecard."""
 
@@ -164,6 +182,7 @@ class PackData:
                                                history_months=HISTORY_MONTHS)
         self.targets: dict[str, rules.Targets] = {}
         self.areas = area_names()
+        self.teams = team_names(con)
         self.con = con
         self._comparisons: dict[str, Comparison | None] = {}
 
@@ -209,6 +228,9 @@ class PackData:
         how = f"trust KPI value, {BASIS_LABELS[card.headline_basis]} to {d:%B %Y} (no published figure of its own)"
         return float(rows["value"][0]), how
 
+    def team_name(self, team: str | None) -> str:
+        return "" if team is None else self.teams.get(team, team)
+
     def targets_for(self, d: date) -> rules.Targets:
         fy = rules.financial_year(d)
         if fy not in self.targets:
@@ -242,6 +264,9 @@ class PackData:
         for r in self.scorecard.to_dicts():
             now = text.get((r["kpi_id"], r["basis"], self.period_end))
             prev = text.get((r["kpi_id"], r["basis"], prev_month))
+            # the month-on-month direction may read the in-month series: a suppressed month hides it too
+            d_now = text.get((r["kpi_id"], r["direction_basis"], self.period_end))
+            d_prev = text.get((r["kpi_id"], r["direction_basis"], prev_month))
             year = text.get((r["kpi_id"], r["basis"], last_year))
             out = {**r, "breach_months": ", ".join(f"{d:%Y-%m}" for d in r["breach_months"]),
                    "value": None if now is None else now["value"],
@@ -254,7 +279,7 @@ class PackData:
                 out.update({k: None for k in hidden})
                 out.update(rag=rules.NO_VALUE if r["target"] is not None else rules.NO_TARGET,
                            direction_vs_previous_month="n/a", direction_vs_last_year="n/a")
-            if prev is not None and prev["suppression"] is not None:
+            if any(x is not None and x["suppression"] is not None for x in (prev, d_now, d_prev)):
                 out["direction_vs_previous_month"] = "n/a"
             if year is not None and year["suppression"] is not None:
                 out["direction_vs_last_year"] = "n/a"
