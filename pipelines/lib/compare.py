@@ -49,6 +49,10 @@ MODEL_NAMES = {
     "may_2025": "DfE statistical neighbours, May 2025 model",
 }
 QUARTILE_LETTERS = {1: "A", 2: "B", 3: "C", 4: "D"}
+# the keys a KPI card's `benchmark:` block may hold (a misspelt `contextual` would silently draw a contextual
+# comparator on the KPI's axis: tests check every card against this)
+BENCHMARK_KEYS = frozenset({"lait_short_desc", "ees_file", "ees_column", "note", "components", "contextual",
+                            "in_line_relative", "published"})
 
 
 @dataclass(frozen=True)

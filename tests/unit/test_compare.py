@@ -157,3 +157,18 @@ def test_kpi21_neighbour_missing_a_component_is_dropped_from_the_mean():
     assert c.neighbour_missing["866"][0] == "-"
     # the authority's own: (6 + 3 + 5 % of 40) / 40 = 27.5 %, better than 17.5 by more than 5 %
     assert c.published_value == pytest.approx(27.5) and c.position == "better than"
+
+
+def test_kpi_cards_benchmark_blocks_use_known_keys():
+    from pipelines.lib.kpi_cards import load_cards
+
+    for card in load_cards():
+        b = card.raw.get("benchmark") or {}
+        assert set(b) <= compare.BENCHMARK_KEYS, (card.id, set(b) - compare.BENCHMARK_KEYS)
+        if b.get("components"):
+            comp = compare.parse_components(b["components"])
+            measures = set(compare.bm.load_values()["measure"].unique())
+            assert {c.measure for c in comp.numerators} | {comp.denominator} <= measures, card.id
+    # the contextual ones say so in their note too
+    flagged = {c.id for c in load_cards() if compare.is_contextual(c)}
+    assert flagged == {"KPI04", "KPI11", "KPI18"}
