@@ -26,15 +26,29 @@ class Authority:
     name: str
     owning_councils: tuple[Council, ...]
     first_reporting_month: str
+    neighbour_group: str | None = None  # whose DfE statistical-neighbour list; None = la_code
+
+
+AUTHORITY_ENV = "SCORECARD_AUTHORITY"  # another authority.yaml (a second deployment, or a test)
+AUTHORITY_FILE = CONFIG_DIR / "authority.yaml"
+
+
+def authority(path: Path | None = None) -> Authority:
+    """The authority's facts: `path`, else the file named by SCORECARD_AUTHORITY, else data/config/authority.yaml."""
+    chosen = path if path is not None else Path(os.environ.get(AUTHORITY_ENV) or AUTHORITY_FILE)
+    return _authority(Path(chosen).resolve())
 
 
 @cache
-def authority(path: Path = CONFIG_DIR / "authority.yaml") -> Authority:
+def _authority(path: Path) -> Authority:
     raw = yaml.safe_load(path.read_text())
+    group = raw.get("neighbour_group")
     return Authority(
-        la_code=str(raw["la_code"]), name=raw["name"],
-        owning_councils=tuple(Council(str(c["la_code"]), c["ons_code"], c["name"]) for c in raw["owning_councils"]),
+        la_code=str(raw["la_code"]).zfill(3), name=raw["name"],
+        owning_councils=tuple(Council(str(c["la_code"]).zfill(3), c["ons_code"], c["name"])
+                              for c in raw["owning_councils"]),
         first_reporting_month=str(raw["first_reporting_month"]),
+        neighbour_group=None if group is None else str(group).zfill(3),
     )
 
 

@@ -9,12 +9,9 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.no_data import NO_DATA, mark_short_of_history
-from pipelines.lib.paths import PROJECT_ROOT
 from pipelines.lib.publish import RESTRICTED, write_csv, write_text
 from pipelines.lib.records import quarantined_rows, rejected_cells
 from pipelines.lib.staging import current_drop_id, drop_files_frame, staged_summary
-
-TEMPLATES = PROJECT_ROOT / "dashboards" / "templates"
 
 VALUE_COLUMNS = ["kpi_id", "period_end", "basis", "area", "team", "worker", "numerator", "denominator",
                  "value", "null_reason", "excluded_count", "excluded_reasons", "definition_version"]
@@ -80,6 +77,12 @@ def _quality_failures(con: duckdb.DuckDBPyConnection, first: date, last: date) -
         params={"ps": first.replace(day=1), "pe": last}).pl()
 
 
+def _with_commentary(report: pl.DataFrame, issues: pl.DataFrame | None) -> pl.DataFrame:
+    if issues is None or not issues.height:
+        return report
+    return pl.concat([report, issues], how="diagonal_relaxed") if report.width else issues
+
+
 def files_received(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every entry of the current drop: used (and for which tables), not used or refused, and why."""
     has = con.sql("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' AND "
@@ -95,7 +98,7 @@ def write_atomic_text(text: str, path: Path) -> None:
 
 def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, status: pl.DataFrame) -> str:
     """The data-quality section: KPI publication status and the rules that failed (autoescaped Jinja2)."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from pipelines.lib.templating import render
 
     findings = []
     drop_id = con.sql("SELECT drop_id FROM staged.current_drop").fetchall()[0][0]
@@ -104,22 +107,23 @@ def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, s
             "SELECT table_name, rule, severity, failing_count, kpis_affected FROM quality_findings "
             "WHERE drop_id = $d AND period_start = $ps AND period_end = $pe ORDER BY severity, table_name, rule",
             params={"d": drop_id, "ps": first.replace(day=1), "pe": last}).pl().to_dicts()
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     period = last.strftime("%B %Y") if first.replace(day=1) == last.replace(day=1) else f"{first:%B %Y} to {last:%B %Y}"
-    return env.get_template("data_quality.html").render(
-        period=period, drop_id=drop_id, status=status.to_dicts(), findings=findings,
+    return render(
+        "data_quality.html", period=period, drop_id=drop_id, status=status.to_dicts(), findings=findings,
         critical_count=sum(f["severity"] == "critical" for f in findings),
         warning_count=sum(f["severity"] != "critical" for f in findings),
     )
 
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: date,
-                  status_first: date | None = None) -> dict[Path, int]:
+                  status_first: date | None = None, commentary_issues: pl.DataFrame | None = None
+                  ) -> dict[Path, int]:
     """The analysts' tables. Every computed value is kept, with its data-quality status (dq_status:
     published, or blocked by a critical check, reason in kpi_status.csv), except "no data" months, whose
     inputs are absent: no value, and null_reason says why. The published packs leave both out.
     kpi_status.csv and data_quality.html also cover the months from `status_first` (the 12 months the run
-    recomputed for trends and breaches)."""
+    recomputed for trends and breaches). `commentary_issues`: the faults of the run's commentary file(s)
+    (pipelines/lib/commentary.issues_frame), added to error_report.csv."""
     status = kpi_status_frame(con, min(first, status_first or first), last)
     values = (kpi_values_frame(con, first, last)
               .join(status.select("kpi_id", "period_end", pl.col("status").alias("dq_status"), "reasons"),
@@ -144,7 +148,7 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
         restricted / "kpi_values_by_team.csv": team_rows,
         restricted / "rejections.csv": rejected_cells(con),
         restricted / "quarantined_rows.csv": quarantined_rows(con),
-        restricted / "error_report.csv": error_report(con, first, last),
+        restricted / "error_report.csv": _with_commentary(error_report(con, first, last), commentary_issues),
         # counts per table and publication status: published
         out / "staged_tables.csv": staged_summary(con),
         out / "kpi_status.csv": status,

@@ -24,6 +24,7 @@ from pipelines.lib.no_data import (
     table_coverage,
 )
 from pipelines.lib.paths import PROJECT_ROOT, SQL_DIR
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop
 
 KEY = bytes(range(32))
@@ -39,7 +40,7 @@ def _stage(tmp: Path, files: dict[str, str], folder: str = "2024-03-31") -> duck
     for name, text in files.items():
         (drop / name).write_text(text)
     con = duckdb.connect()
-    stage_drop(con, archive_drop(drop, tmp / "archive").drop, KEY, "941")
+    stage_drop(con, archive_drop(drop, tmp / "archive").drop, KEY, "941", registry=REGISTRY)
     return con
 
 

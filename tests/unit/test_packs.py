@@ -41,9 +41,22 @@ def packs(small_warehouse, tmp_path_factory):
         "ocg": [packs.render_ocg_pack(con, PERIOD, out) for out in (out1, out2)],
         "clinic": [packs.render_clinic_pack(con, PERIOD, out) for out in (out1, out2)],
         "xlsx": [packs.write_workbook(con, PERIOD, out) for out in (out1, out2)],
+        "comparators": [packs.write_comparators(con, PERIOD, out) for out in (out1, out2)],
     }
     ctx = packs.ocg_context(con, PERIOD, with_charts=False)
     clinic = packs.clinic_context(con, PERIOD)
+    # commentary for the first Red KPI (written for the month) and one carried forward for the second
+    from pipelines.lib.commentary import CommentaryRow
+
+    red = [r["kpi_id"] for r in ctx["exceptions"]["detail"]]
+    notes = [CommentaryRow("commentary.csv", 1, red[0], "2020-03", "Fell after a backlog was closed.",
+                           "Two vacant posts.", "Agency workers start in April.", "Head of Service",
+                           date(2020, 5, 31), "in progress")]
+    if len(red) > 1:
+        notes.append(CommentaryRow("commentary.csv", 2, red[1], "2020-01", "Written in January.", "", "", ""))
+    out4 = tmp / "commentary"
+    files["commented"] = [packs.render_ocg_pack(con, PERIOD, out4, commentary_rows=notes)]
+    commented = packs.ocg_context(con, PERIOD, with_charts=False, commentary_rows=notes)
     # a team whose name is markup and a formula: escaped in HTML, never a formula in the workbook
     hostile_team = con.execute("SELECT min(team) FROM kpi_values WHERE team IS NOT NULL").fetchall()[0][0]
     con.execute("UPDATE kpi_values SET team = $t WHERE team = $old", {"t": HOSTILE, "old": hostile_team})
@@ -56,7 +69,8 @@ def packs(small_warehouse, tmp_path_factory):
                                       "WHERE pers_dob IS NOT NULL").fetchall()}
     workers = {r[0] for r in con.execute("SELECT DISTINCT worker FROM kpi_values WHERE worker IS NOT NULL").fetchall()}
     con.close()
-    return {"files": files, "ctx": ctx, "clinic": clinic, "postcodes": postcodes, "dobs": dobs, "workers": workers}
+    return {"files": files, "ctx": ctx, "clinic": clinic, "commented": commented, "red": red,
+            "postcodes": postcodes, "dobs": dobs, "workers": workers}
 
 
 def _split_bundle(html: str) -> tuple[str, str]:
@@ -146,7 +160,7 @@ def test_workbook_sheets(packs):
 
     with zipfile.ZipFile(packs["files"]["xlsx"][0]) as z:
         wb = z.read("xl/workbook.xml").decode()
-    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Definitions"):
+    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Commentary", "Definitions"):
         assert f'name="{sheet}"' in wb
 
 
@@ -241,3 +255,119 @@ def test_figures_print_alike_whatever_the_last_bits_of_a_sum():
 
     assert fmt_count(11.999999999999998) == fmt_count(12.000000000000002) == fmt_count(12.0) == "12"
     assert fmt_value(4.999999999999999, "count") == fmt_value(5.0, "count") == "5"
+
+
+def test_workbook_summary_carries_the_comparators(packs):
+    """Analysts get the DfE comparators as data: Summary columns from the same Comparison the pack shows."""
+    from pipelines.lib.compare import kpi_comparison
+    from pipelines.lib.kpi_cards import load_cards
+
+    rows = {r["kpi_id"]: r for r in _sheet_rows(packs["files"]["xlsx"][0], "Summary")}
+    cards = {c.id: c for c in load_cards()}
+    for col in ("sn_mean", "sn_n", "england", "quartile", "position", "sn_model", "year_compared", "contextual"):
+        assert col in rows["KPI02"], col
+    # KPI02 (re-referrals, polarity low) for March 2020 compares 2019/20: LAIT ReReferral, Northamptonshire
+    # (928) 32.8 against its pre-2021 neighbours' mean - worse, bottom quartile
+    k2 = rows["KPI02"]
+    want = kpi_comparison(cards["KPI02"], PERIOD)
+    assert k2["year_compared"] == "2019/20" and k2["sn_mean"] == pytest.approx(want.neighbour_mean)
+    assert k2["sn_n"] == want.neighbour_n == 10 and k2["england"] == pytest.approx(22.6)
+    assert k2["trust_value_compared"] == pytest.approx(32.8) and k2["position"] == "worse than"
+    assert k2["quartile"] == "D" and k2["sn_model"] == "DfE statistical neighbours, pre-2021 model (Old SNs)"
+    # a contextual comparator carries no position; a KPI without a DfE measure has empty cells
+    assert rows["KPI11"]["contextual"] is True and rows["KPI11"]["position"] is None
+    assert rows["KPI01"]["sn_mean"] is None and rows["KPI01"]["comparator_measure"] is None
+
+
+def test_comparators_csv(packs):
+    import polars as pl
+
+    a, b = packs["files"]["comparators"]
+    assert a.name == "comparators_2020-03.csv" and a.read_bytes() == b.read_bytes()
+    f = pl.read_csv(a, infer_schema_length=0)
+    assert {"kpi_id", "sn_mean", "sn_n", "england", "quartile", "position", "sn_model", "year_compared",
+            "contextual", "councils"} <= set(f.columns)
+    ids = f["kpi_id"].to_list()
+    assert "KPI21" in ids and "KPI01" not in ids and ids == sorted(ids)
+    k21 = f.filter(pl.col("kpi_id") == "KPI21").to_dicts()[0]
+    # KPI21 compares adopted + SGO + CAO (counts summed): 928 in 2019/20 = (52 + 45 + 2% of 408) / 408
+    assert float(k21["trust_value_compared"]) == pytest.approx(100 * (52 + 45 + 0.02 * 408) / 408, abs=1e-5)
+    assert "LACceased" in k21["comparator_measure"]
+    text = a.read_text()
+    assert not PSEUDONYM.search(text) and not POSTCODE.search(text)
+
+
+def _kpi_section(html: str, kpi: str) -> str:
+    start = html.index(f'<section class="kpi" id="{kpi.lower()}">')
+    return html[start:html.index("</section>", start)]
+
+
+def test_ocg_pack_opens_with_the_exceptions_then_summary_kpis_definitions(packs):
+    html = packs["files"]["ocg"][0].read_text(encoding="utf-8")
+    _, rest = _split_bundle(html)
+    order = [rest.index(f'id="{x}"') for x in ("exceptions", "summary", "kpi01", "kpi21", "definitions")]
+    assert order == sorted(order)
+    ctx = packs["ctx"]
+    e = ctx["exceptions"]
+    assert sum(c["now"] for c in e["counts"]) == sum(c["before"] for c in e["counts"]) == 21
+    assert {c["rag"]["key"]: c["now"] for c in e["counts"]} == ctx["counts"]
+    summary = {r["kpi_id"]: r for r in ctx["summary"]}
+    # every Red or breached KPI has its entry, breaches first, with the run in words and what next month needs
+    assert {r["kpi_id"] for r in e["detail"]} == {k for k, r in summary.items()
+                                                  if r["breach"] or r["rag"]["key"] == "red"}
+    assert e["detail"], "the small authority has Red KPIs"
+    for r in e["detail"]:
+        assert r["run_text"].startswith("Red for") and r["next_month"]
+        assert r["next_month"].startswith(("To end the breach", "To be out of Red"))
+        assert f"<strong>{r['run_text']}.</strong>" in rest
+    for r in e["breach"]:
+        assert r["run_length"] >= (2 if r["basis"] == "quarter to date" else 3)
+    # newly Red / recovered follow last month's RAG; movers exclude "same"
+    for r in e["newly_red"]:
+        assert r["rag"]["key"] == "red" and r["prev_rag"] != "red"
+    for r in e["recovered"]:
+        assert r["prev_rag"] == "red" and r["rag"]["key"] in ("green", "amber")
+    assert all(m["direction"] in ("better", "worse") for m in e["movers"]) and len(e["movers"]) <= 3
+    # Amber and Red-not-in-breach KPIs say how far a breach is
+    for r in e["watch"]:
+        assert "a breach in" in r["watch"]
+    # no commentary supplied: every Red or breached KPI reads "commentary due"
+    assert e["commentary_due"] == len(e["detail"]) and "Commentary due" in rest
+
+
+def test_ocg_pack_shows_commentary_and_what_is_due(packs):
+    ctx, red = packs["commented"], packs["red"]
+    first = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[0])
+    assert first["commentary"]["commentary"] == "Fell after a backlog was closed." and not first["commentary_due"]
+    assert first["commentary"]["due_date"] == "31 May 2020" and first["commentary"]["plan_status"] == "in progress"
+    html = packs["files"]["commented"][0].read_text(encoding="utf-8")
+    assert "Fell after a backlog was closed." in html and "Agency workers start in April." in html
+    assert ctx["exceptions"]["commentary_due"] == len(ctx["exceptions"]["detail"]) - 1
+    if len(red) > 1:  # carried forward from January: shown, dated, and still due
+        second = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[1])
+        assert second["commentary"]["carried_forward"] and second["commentary_due"]
+        assert "carried forward from January 2020" in html
+
+
+def test_ocg_comparators_beside_the_target_and_contextual_never_drawn(packs):
+    html = packs["files"]["ocg"][0].read_text(encoding="utf-8")
+    summary = {r["kpi_id"]: r for r in packs["ctx"]["summary"]}
+    # KPI02 (re-referrals, pre-2021 neighbours): a position in the summary and the mean drawn on its chart
+    assert summary["KPI02"]["against"].endswith("than neighbours") or summary["KPI02"]["against"].startswith("in line")
+    k2 = _kpi_section(html, "KPI02")
+    assert "Neighbours&#39; mean" in k2 or "Neighbours' mean" in k2
+    assert "DfE statistical neighbours, pre-2021 model" in k2
+    # KPI11's DfE measure is another unit: labelled contextual, no reference line on its axis
+    assert summary["KPI11"]["contextual"] and summary["KPI11"]["against"] == "contextual"
+    k11 = _kpi_section(html, "KPI11")
+    assert "Contextual comparator" in k11
+    assert "Neighbours' mean" not in k11 and "Neighbours&#39; mean" not in k11 and "England (" not in k11
+
+
+def test_ocg_teams_by_name_and_money_in_pounds(packs):
+    ctx = packs["ctx"]
+    teams = {t["team"] for s in ctx["sections"] for t in s["teams"]}
+    assert teams and not any(re.fullmatch(r"T\d{3}[A-Z]+\d*", t) for t in teams), sorted(teams)[:5]
+    k15 = next(s for s in ctx["sections"] if s["kpi_id"] == "KPI15")
+    shown = [t["numerator"] for t in k15["trend"] if t["numerator"] not in ("–", "c")]
+    assert shown and all(re.fullmatch(r"-?£[\d,]+", x) for x in shown), shown

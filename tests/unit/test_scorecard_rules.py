@@ -486,3 +486,19 @@ def test_an_unknown_disclosure_is_an_error(tmp_path, value):
     shutil.copy(source.with_suffix(".sql"), path.with_suffix(".sql"))
     with pytest.raises(CardError, match=f"{path}: field 'disclosure': '{value}' not in"):
         load_card(path)
+
+
+def test_month_on_month_direction_reads_the_in_month_series():
+    """A fytd headline rising 60 -> 61 % while the month itself fell 80 -> 65 % is 'worse', not 'better'
+    (judged on the in-month series); with no month rows the headline series decides."""
+    jul, aug = date(2024, 7, 31), date(2024, 8, 31)
+    rows = [_row("KPI01", jul, "fytd", 240, 400), _row("KPI01", aug, "fytd", 305, 500),
+            _row("KPI01", jul, "month", 80, 100), _row("KPI01", aug, "month", 65, 100),
+            _row("KPI19", jul, "fytd", 240, 400), _row("KPI19", aug, "fytd", 305, 500)]
+    cards = [c for c in load_cards() if c.id in ("KPI01", "KPI19")]
+    targets = {"2024-25": Targets("2024-25", {"KPI01": Target(85, 5), "KPI19": Target(85, 5)},
+                                  direction_threshold=1.0)}
+    sc = {r["kpi_id"]: r for r in scorecard_frame(pl.DataFrame(rows), cards, targets, aug).to_dicts()}
+    assert sc["KPI01"]["value"] == pytest.approx(61.0)
+    assert (sc["KPI01"]["direction_vs_previous_month"], sc["KPI01"]["direction_basis"]) == ("worse", "month")
+    assert (sc["KPI19"]["direction_vs_previous_month"], sc["KPI19"]["direction_basis"]) == ("better", "fytd")

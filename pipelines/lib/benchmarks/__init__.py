@@ -5,22 +5,25 @@ Plain Python over the files shipped in data/reference/benchmarks/ (built from th
 See data/reference/benchmarks/README.md.
 
 Statistical-neighbour model in force, by the end date of the period compared (`period_end`):
-  * period_end <  2021-04-01              -> "pre_2021"   (the "Old SNs" lists: Northamptonshire 928 and
-                                              pre-reorganisation Dorset/Poole/Bournemouth; other LAs have no
-                                              pre-2021 list shipped and fall back to "april_2021")
-  * 2021-04-01 <= period_end < 2025-05-01 -> "april_2021" (DfE model published April 2021, the month the
-                                              Northamptonshire unitaries 940/941 were created)
+  * period_end <  2021-04-01              -> "pre_2021"   (the "Old SNs" lists of the pre-reorganisation LAs
+                                              in the DfE April 2021 file; other LAs have no pre-2021 list
+                                              shipped and fall back to "april_2021")
+  * 2021-04-01 <= period_end < 2025-05-01 -> "april_2021" (DfE model published April 2021)
   * period_end >= 2025-05-01              -> "may_2025"   (DfE model published May 2025)
 Financial-year measures end 31 March (2019/20 -> 2020-03-31 -> pre_2021; 2024/25 -> 2025-03-31 ->
 april_2021); workforce measures are 30 September snapshots (Sept 2020 -> pre_2021; Sept 2025 -> may_2025).
-An LA without its own list in the chosen model (e.g. 928 after 2021) uses its "Old SNs" list, which the
-DfE files carry forward in both newer workbooks.
+An LA with a pre-2021 "Old SNs" list (sn_old_pre2021.csv: an LA abolished by a reorganisation) keeps that
+list in every model, as the DfE files carry it forward in both newer workbooks.
+
+Nothing here is about one authority: which LA the trust is, its owning councils and whose neighbour list it
+uses are in data/config/authority.yaml (pipelines.lib.config.authority); pipelines.lib.compare builds the
+trust's comparison record from them.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +41,6 @@ MODEL_LABELS = {  # model column of statistical_neighbours.csv
     "april_2021": "DfE SN model April 2021 (incl. Old SNs rows)",
     "may_2025": "DfE SN model May 2025",
 }
-OLD_SN_CODES = frozenset({"835", "836", "837", "909", "928"})  # rows the DfE files carry as "Old SNs"
 
 SYMBOLS = {
     "c": "suppressed (confidentiality)",
@@ -53,8 +55,6 @@ SYMBOLS = {
     "no row": "not published for this LA/year",
 }
 
-NORTHAMPTONSHIRE = "928"
-NORTHANTS_SUCCESSORS = ("940", "941")
 
 
 def symbol_reason(symbol: str | None) -> str:
@@ -79,6 +79,12 @@ def _model_codes(model: str, la_code: str) -> list[str]:
     return t["sn_code"].to_list()
 
 
+def old_sn_codes() -> frozenset[str]:
+    """LAs with a pre-2021 "Old SNs" list (the foot of the DfE April 2021 file): defunct LAs that keep it."""
+    t = _sn_table()
+    return frozenset(t.filter(pl.col("model") == "pre_2021")["la_code"].to_list())
+
+
 def model_in_force(period_end: date) -> str:
     if period_end < APRIL_2021_FROM:
         return "pre_2021"
@@ -92,7 +98,7 @@ def neighbours(la_code: str, period_end: date) -> tuple[str, list[str]]:
 
     model_version is "pre_2021", "april_2021" or "may_2025"; when the LA has no list in that model the next
     best list is used and the version says which ("april_2021" for an LA without a pre-2021 list; "pre_2021"
-    for a pre-reorganisation LA such as 928 after 2021)."""
+    for a pre-reorganisation LA, one of old_sn_codes(), after 2021)."""
     la_code = str(la_code).zfill(3)
     model = model_in_force(period_end)
     if model == "pre_2021":
@@ -100,7 +106,7 @@ def neighbours(la_code: str, period_end: date) -> tuple[str, list[str]]:
         if codes:
             return "pre_2021", codes
         model = "april_2021"
-    if la_code in OLD_SN_CODES and la_code in set(_sn_table().filter(pl.col("model") == "pre_2021")["la_code"]):
+    if la_code in old_sn_codes():
         # Only the Old SNs list exists for a defunct LA (the newer files repeat it).
         return "pre_2021", _model_codes("pre_2021", la_code)
     codes = _model_codes(MODEL_LABELS[model], la_code)
@@ -126,20 +132,6 @@ def _rows(measure: str, year: int, source: str | None) -> pl.DataFrame:
     if len(srcs) > 1:
         raise ValueError(f"measure {measure!r} is in several sources {srcs}; pass source=")
     return v
-
-
-def _la_lookup(rows: pl.DataFrame) -> dict[str, tuple[float | None, str | None]]:
-    la = rows.filter(pl.col("geographic_level") == "la")
-    return {c: (v, s) for c, v, s in zip(la["la_code"], la["value"], la["symbol"], strict=True)}
-
-
-def _value(lookup: dict, code: str) -> tuple[float | None, str | None]:
-    if code not in lookup:
-        return None, "no row"
-    v, s = lookup[code]
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None, s if s is not None else ""
-    return v, None
 
 
 def rank_and_quartile(values: dict[str, float], la_code: str, polarity: str | None = "high") -> tuple[int, int, int]:
@@ -168,7 +160,7 @@ region_of = _region_of  # public: the region (la_codes.csv) an LA is compared wi
 
 
 def comparators(measure: str, la_code: str, year: int, polarity: str | None = None,
-                source: str | None = None) -> dict:
+                source: str | None = None, councils: Sequence[str] | None = None) -> dict:
     """Comparators for one DfE measure, LA and published year (time_period as in benchmark_values).
 
     Returns la_value, sn_mean (mean of the neighbours with a value, missing dropped, as LAIT computes it;
@@ -176,102 +168,68 @@ def comparators(measure: str, la_code: str, year: int, polarity: str | None = No
     (see rank_and_quartile for the direction), model_version, neighbours, la_code_used, successor_values and
     missing ({"la"|"region"|"england"|<sn code>: (symbol, reason)}).
 
-    Northamptonshire: for 928, 928's own row is used where it has a value (to 2021); otherwise the joint
-    North/West Northamptonshire return (workforce, 2021 on) is used, and the 940/941 values are reported in
-    successor_values (the trust covers both; there is no single published figure)."""
+    councils: the LA's owning councils (default: the configured authority's, when la_code is its code). The
+    LA's own row is used where it has a value; otherwise one joint return covering every council (e.g. a
+    joint workforce return) is used; the councils' own values are reported in successor_values. The rules
+    are pipelines.lib.compare's (authority_value, summarise)."""
+    from pipelines.lib import compare
+    from pipelines.lib.config import Authority, Council, authority
+
     la_code = str(la_code).zfill(3)
     rows = _rows(measure, year, source)
     if rows.height == 0:
         raise KeyError(f"no published values for {measure!r} in {year}")
-    lookup = _la_lookup(rows)
+    if councils is None:
+        auth = authority()
+        councils = [c.la_code for c in auth.owning_councils] if la_code == auth.la_code else []
+    councils = [c for c in councils if c != la_code]
+    lookup, joint = compare._la_lookup(rows)
+    la = Authority(la_code, la_code, tuple(Council(c, "", c) for c in councils), "")
+    la_value, sym, la_used, _how = compare.authority_value(lookup, joint, la)
     missing: dict[str, tuple[str, str]] = {}
-
-    la_used = la_code
-    la_value, sym = _value(lookup, la_code)
-    successor_values: dict[str, float | None] = {}
-    joint = rows.filter(pl.col("geographic_level") == "la", pl.col("joint_with").is_not_null())
-    if la_code == NORTHAMPTONSHIRE:
-        for s in NORTHANTS_SUCCESSORS:
-            successor_values[s] = _value(lookup, s)[0]
-        if la_value is None:
-            j = joint.filter(pl.col("la_code").is_in(list(NORTHANTS_SUCCESSORS)))
-            if j.height and j["value"][0] is not None:
-                la_value, sym, la_used = j["value"][0], None, "940/941"
     if la_value is None:
         missing["la"] = (sym, symbol_reason(sym))
-
-    model, sns = neighbours(la_code, period_end_for(measure, year))
-    sn_vals = []
-    for code in sns:
-        v, s = _value(lookup, code)
-        if v is None:
-            missing[code] = (s, symbol_reason(s))
-        else:
-            sn_vals.append(v)
-
-    def _geo(level: str, region: str | None = None):
-        g = rows.filter(pl.col("geographic_level") == level)
-        if region is not None:
-            g = g.filter(pl.col("region") == region)
-        if g.height == 0:
-            return None, "no row"
-        v, s = g["value"][0], g["symbol"][0]
-        return (v, None) if v is not None else (None, s or "")
-
+    # an LA without a figure is not ranked, and every LA with one counts (joint returns once)
+    s = compare.summarise(lookup, la_code, period_end_for(measure, year), la_value,
+                          [la_code, *councils] if la_value is not None else [], polarity, joint)
+    missing.update(s.sn_missing)
     region = _region_of(la_code)
-    region_value, rsym = _geo("region", region) if region else (None, "no row")
+    region_value, rsym = compare._geo(rows, "region", region) if region else (None, "no row")
     if region_value is None and region in ("Inner London", "Outer London"):
-        region_value, rsym = _geo("region", "London")
+        region_value, rsym = compare._geo(rows, "region", "London")
     if region_value is None:
         missing["region"] = (rsym, symbol_reason(rsym))
-    england_value, esym = _geo("england")
+    england_value, esym = compare._geo(rows, "england")
     if england_value is None:
         missing["england"] = (esym, symbol_reason(esym))
-
-    # Rank among all LAs with a value; a joint return counts once (under the lower code).
-    ranked = {}
-    for c, (v, _s) in lookup.items():
-        if v is None:
-            continue
-        jw = joint.filter(pl.col("la_code") == c)["joint_with"]
-        if jw.len() and jw[0] < c:
-            continue
-        ranked[c] = v
-    rank = quartile = None
-    rank_code = la_code if la_used == la_code else min(NORTHANTS_SUCCESSORS)
-    if la_value is not None:
-        if rank_code not in ranked:  # e.g. 941 of a joint return
-            partner = joint.filter(pl.col("la_code") == rank_code)["joint_with"]
-            rank_code = partner[0] if partner.len() else rank_code
-        if rank_code in ranked:
-            rank, quartile, _ = rank_and_quartile(ranked, rank_code, polarity)
-
     return {
         "measure": measure, "source": rows["source"][0], "year": year, "la_code": la_code,
         "la_code_used": la_used, "la_value": la_value,
-        "model_version": model, "neighbours": sns,
-        "sn_mean": statistics.fmean(sn_vals) if sn_vals else None,
-        "sn_n": len(sn_vals),
-        "sn_median": statistics.median(sn_vals) if sn_vals else None,
+        "model_version": s.model_version, "neighbours": list(s.neighbours),
+        "sn_mean": s.sn_mean, "sn_n": s.sn_n, "sn_median": s.sn_median,
         "region": region, "region_value": region_value, "england_value": england_value,
-        "rank": rank, "quartile": quartile, "rank_n": len(ranked),
-        "rank_direction": "rank 1 = " + ("lowest value (low is good)" if (polarity or "").lower() == "low"
-                                         else "highest value" + (" (high is good)" if polarity else "")),
-        "successor_values": successor_values,
+        "rank": s.rank, "quartile": s.quartile, "rank_n": s.rank_n,
+        "rank_direction": compare.rank_direction((polarity or "").lower() or None),
+        "successor_values": {c: lookup.get(c, (None, None))[0] for c in councils},
         "missing": missing,
     }
 
 
-def latest_year(measure: str, la_code: str, source: str | None = None) -> int | None:
-    """The latest published year with a value for the LA (928: falls back to the 940/941 years)."""
+def latest_year(measure: str, la_code: str, source: str | None = None,
+                councils: Sequence[str] | None = None) -> int | None:
+    """The latest published year with a value for the LA or its owning councils (default: the configured
+    authority's councils when la_code is its code)."""
+    from pipelines.lib.config import authority
+
     v = load_values().filter(pl.col("measure") == measure, pl.col("geographic_level") == "la",
                              pl.col("value").is_not_null())
     if source is not None:
         v = v.filter(pl.col("source") == source)
     codes = [str(la_code).zfill(3)]
-    if codes[0] == NORTHAMPTONSHIRE:
-        codes += list(NORTHANTS_SUCCESSORS)
-    v = v.filter(pl.col("la_code").is_in(codes))
+    if councils is None:
+        auth = authority()
+        councils = [c.la_code for c in auth.owning_councils] if codes[0] == auth.la_code else []
+    v = v.filter(pl.col("la_code").is_in(codes + list(councils)))
     return int(v["time_period"].max()) if v.height else None
 
 

@@ -33,15 +33,17 @@ code from old_la_code; a joint "940 / 941" row counts for each LA named); other 
 areas) are ignored. A cell holding a DfE symbol (c, x, z, k, u, low, ':' ...) gives value null with the symbol
 kept and its reason from pipelines.lib.benchmarks.SYMBOLS; symbols are never zero.
 
-The trust ("trust" rows, la_code = the authority's code, e.g. 928): when the authority's own code has a value
-in the file (Northamptonshire 928, to 2020/21), that value is used as published. Otherwise, when the owning
-councils (940, 941) have rows, their numerator and denominator counts are summed and the percentage
-recomputed (multiplier * sum(num) / sum(den), unrounded). When a council's count is suppressed or missing, or
-the file carries no counts, the trust value is null with the reason: percentages are never averaged. A gap
-measure's trust value is the difference of the two recomputed group values.
+The trust ("trust" rows, la_code = the authority's code, data/config/authority.yaml): when the authority's own
+code has a value in the file (for the demo trust, the predecessor county, to 2020/21), that value is used as
+published. Otherwise, when the owning councils (authority.yaml) have rows, their numerator and denominator
+counts are summed and the percentage recomputed (multiplier * sum(num) / sum(den), unrounded). When a
+council's count is suppressed or missing, or the file carries no counts, the trust value is null with the
+reason: percentages are never averaged. A gap measure's trust value is the difference of the two recomputed
+group values.
 
-Comparators (`comparators`): the statistical neighbours of the authority for the model in force at the
-period end (pipelines.lib.benchmarks.neighbours: 928 keeps its pre-2021 "Old SNs" list), mean of those with a
+Comparators (`comparators`, rules shared with the KPIs' in pipelines.lib.compare): the statistical neighbours
+of the authority's neighbour group (authority.yaml) for the model in force at the period end
+(pipelines.lib.benchmarks.neighbours: a defunct LA keeps its pre-2021 "Old SNs" list), mean of those with a
 value (missing dropped, n shown, unrounded - as the DfE tool computes it), median, region (la_codes.csv
 region of the authority), England, and rank/quartile of the trust value among all LAs with a value (the
 trust's own councils and the authority code left out so the trust counts once).
@@ -57,7 +59,6 @@ from __future__ import annotations
 import calendar
 import math
 import os
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -69,6 +70,7 @@ import polars as pl
 import yaml
 
 from pipelines.lib import benchmarks as bm
+from pipelines.lib.compare import neighbour_group, rank_direction, summarise
 from pipelines.lib.config import authority
 from pipelines.lib.paths import PROJECT_ROOT, REFERENCE_DIR, SQL_DIR
 
@@ -610,38 +612,28 @@ def comparators(frame: pl.DataFrame, measure_id: str, time_period: int, polarity
             "value": None, "numerator": None, "denominator": None, "symbol": "no row",
             "reason": bm.symbol_reason("no row")}
     period_end = f["period_end"][0]
-    model, sns = bm.neighbours(auth.la_code, period_end)
-    sn_vals, sn_missing = [], {}
-    for code in sns:
-        row = la.get(code)
-        if row is None or row["value"] is None:
-            sym = "no row" if row is None else (row["symbol"] or "")
-            sn_missing[code] = (sym, bm.symbol_reason(sym))
-        else:
-            sn_vals.append(row["value"])
-
+    # one rule set with the KPI comparators (pipelines.lib.compare.summarise): the trust's neighbour group's
+    # list at the period end, mean of those with a value, the trust ranked once (its code and councils out)
+    lookup = {code: (r["value"], None if r["value"] is not None else (r["symbol"] or ""))
+              for code, r in la.items()}
+    s = summarise(lookup, neighbour_group(auth), period_end, trust["value"],
+                  [auth.la_code, *councils], pol)
     region = bm.region_of(auth.la_code)
     regions = {r["area_name"]: r for r in f.filter(pl.col("geographic_level") == "region").to_dicts()}
     reg = regions.get(region) or (regions.get("London") if region in ("Inner London", "Outer London") else None)
     eng = f.filter(pl.col("geographic_level") == "england").to_dicts()
-
-    rank = quartile = rank_n = None
-    if trust["value"] is not None:
-        left_out = {auth.la_code, *councils}
-        ranked = {c: r["value"] for c, r in la.items() if r["value"] is not None and c not in left_out}
-        ranked["trust"] = trust["value"]
-        rank, quartile, rank_n = bm.rank_and_quartile(ranked, "trust", pol)
+    model, sns, sn_missing = s.model_version, list(s.neighbours), s.sn_missing
+    rank, quartile = s.rank, s.quartile
+    rank_n = s.rank_n if trust["value"] is not None else None
     return {
         "measure_id": measure_id, "time_period": time_period, "period_label": f["period_label"][0],
         "period_end": period_end, "la_code": auth.la_code, "trust": trust, "councils": councils,
         "model_version": model, "neighbours": sns,
-        "sn_mean": statistics.fmean(sn_vals) if sn_vals else None, "sn_n": len(sn_vals),
-        "sn_median": statistics.median(sn_vals) if sn_vals else None, "sn_missing": sn_missing,
+        "sn_mean": s.sn_mean, "sn_n": s.sn_n, "sn_median": s.sn_median, "sn_missing": sn_missing,
         "region": region, "region_value": reg["value"] if reg else None,
         "england_value": eng[0]["value"] if eng else None,
         "rank": rank, "quartile": quartile, "rank_n": rank_n,
-        "rank_direction": "rank 1 = " + ("lowest value (low is good)" if pol == "low" else "highest value"
-                                         + (" (high is good)" if pol == "high" else "")),
+        "rank_direction": rank_direction(pol),
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.lib.packs.data import BASIS_LABELS, PackData, fmt_count, fmt_value, rag_label
+from pipelines.lib.packs.data import BASIS_LABELS, PackData, fmt_count, fmt_value, rag_label, worker_names
 from pipelines.lib.packs.render import render_template, write_text
 from pipelines.lib.publish import RESTRICTED as RESTRICTED_DIR
 
@@ -33,13 +33,18 @@ def clinic_context(con: duckdb.DuckDBPyConnection, period_end: date) -> dict[str
     pd = PackData(con, period_end)
     sc = {r["kpi_id"]: r for r in pd.scorecard.to_dicts()}
     month = pd.values.filter(pl.col("period_end") == pd.period_end)
+    workers_named = worker_names(con)  # restricted pack only: workers by name (job title and staff number)
+
+    def worker(w: str | None) -> str:
+        return "" if w is None else workers_named.get(w, w)
     sections = []
     for card in pd.cards:
         s = sc[card.id]
         f = month.filter((pl.col("kpi_id") == card.id) & (pl.col("basis") == card.headline_basis))
 
         def rows(frame: pl.DataFrame, unit: str = card.unit) -> list[dict]:
-            return [{"area": pd.areas.get(r["area"], r["area"]), "team": r["team"] or "", "worker": r["worker"] or "",
+            return [{"area": pd.areas.get(r["area"], r["area"]), "team": pd.team_name(r["team"]),
+                     "worker": worker(r["worker"]),
                      "numerator": fmt_count(r["numerator"]), "denominator": fmt_count(r["denominator"]),
                      "value": fmt_value(r["value"], unit)} for r in frame.to_dicts()]
 
@@ -55,8 +60,8 @@ def clinic_context(con: duckdb.DuckDBPyConnection, period_end: date) -> dict[str
             fails = (den > 0 and num == 0) if which == "not_numerator" else num > 0
             if fails:
                 recs.append({"record_id": r["record_id"] or "", "person_id": r["person_id"] or "",
-                             "area": pd.areas.get(r["area"], r["area"] or ""), "team": r["team"] or "",
-                             "worker": r["worker"] or "", "numerator": fmt_count(r["numerator"]),
+                             "area": pd.areas.get(r["area"], r["area"] or ""), "team": pd.team_name(r["team"]),
+                             "worker": worker(r["worker"]), "numerator": fmt_count(r["numerator"]),
                              "denominator": fmt_count(r["denominator"])})
         sections.append({
             "kpi_id": card.id, "title": card.title, "basis": BASIS_LABELS[card.headline_basis],

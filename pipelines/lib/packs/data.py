@@ -7,14 +7,17 @@ pipelines/lib/scorecard/rules.py; nothing is re-implemented here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from pipelines.lib import benchmarks as bm
 from pipelines.lib import db
+from pipelines.lib import formatting as fmt
+from pipelines.lib.calendar import month_end
+from pipelines.lib.compare import Comparison, kpi_comparison
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, disclosure_sets, load_cards
 from pipelines.lib.no_data import NO_DATA, VALUE_KEY, short_of_history
@@ -35,10 +38,6 @@ BASIS_LABELS = {"month": "month", "quarter": "quarter to date", "fytd": "financi
                 "r12": "rolling 12 months", "r36": "rolling 36 months", "snapshot": "snapshot at month end"}
 
 
-def month_end(d: date) -> date:
-    return rules._month_end(d.year, d.month)
-
-
 def shift(d: date, months: int) -> date:
     return rules._shift(month_end(d), months)
 
@@ -52,30 +51,12 @@ def area_names() -> dict[str, str]:
 
 
 def fmt_value(x: Any, unit: str) -> str:
-    """A value (float or the suppressed text) for display."""
-    if x is None:
-        return "–"
-    if isinstance(x, str):
-        if x == "c":
-            return "c"
-    # sums of doubles differ in their last bits between runs: 12 must never print as 12.00 in the next run
-    x = round(float(x), 6)
-    if unit == "percent":
-        return f"{x:.1f}%"
-    if unit == "days":
-        return f"{x:.1f} days"
-    if unit == "count":
-        return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
-    return f"{x:.2f}"
+    """A value (float or the suppressed text) for display (pipelines/lib/formatting.py)."""
+    return fmt.value(x, unit)
 
 
 def fmt_count(x: Any) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, str):
-        return x
-    x = round(float(x), 6)  # as in fmt_value: the same text whatever the last bits of a sum of FTEs
-    return f"{int(x):,}" if x.is_integer() else f"{x:,.2f}"
+    return fmt.count(x)
 
 
 def rag_label(r: str) -> dict[str, str]:
@@ -102,29 +83,81 @@ def target_band(t: rules.Target | None, polarity: str) -> tuple[float | None, fl
 
 
 def comparator(card: KpiCard, la_code: str, period_end: date) -> dict | None:
-    """DfE comparators for the card's measure: the latest published year on or before the period end."""
-    b = card.raw.get("benchmark") or {}
-    values = bm.load_values()
-    for measure in (b.get("lait_short_desc"), b.get("ees_column")):
-        if not measure:
-            continue
-        years = values.filter(pl.col("measure") == measure)
-        if years.height == 0 or years["source"].n_unique() > 1:
-            continue
-        ok = sorted(y for y in years["time_period"].unique().to_list() if bm.period_end_for(measure, y) <= period_end)
-        if not ok:
-            continue
-        year = ok[-1]
-        try:
-            polarity = card.polarity if card.polarity != "target_band" else None
-            c = bm.comparators(measure, la_code, year, polarity=polarity)
-        except KeyError:
-            continue
-        c["as_at"] = bm.period_end_for(measure, year)
-        c["comparable_month"] = "September" if bm.is_september_measure(measure) else "March"
-        c["note"] = " ".join(str(b.get("note") or "").split())
-        return c
-    return None
+    """DfE comparators for the card's measure (the latest published year on or before the period end), as the
+    dict the templates read; built from the Comparison record (pipelines.lib.compare)."""
+    auth = authority()
+    if la_code != auth.la_code:
+        auth = replace(auth, la_code=la_code, owning_councils=())
+    comp = kpi_comparison(card, period_end, auth)
+    return None if comp is None else comp.legacy()
+
+
+# The comparator columns of the workbook's Summary sheet (one KPI per row; DfE published figures, no counts
+# of children): pipelines.lib.compare.Comparison flattened.
+COMPARATOR_COLUMNS: dict[str, pl.DataType] = {
+    "comparator_measure": pl.String(), "year_compared": pl.String(), "trust_value_compared": pl.Float64(),
+    "trust_value_how": pl.String(), "sn_mean": pl.Float64(), "sn_n": pl.Int64(), "england": pl.Float64(),
+    "quartile": pl.String(), "position": pl.String(), "contextual": pl.Boolean(), "sn_model": pl.String(),
+    "sn_group": pl.String(),
+}
+
+
+def comparator_columns(comp: Comparison | None) -> dict[str, Any]:
+    """The Summary sheet's comparator cells of one KPI (all empty when the KPI has no DfE comparator)."""
+    if comp is None:
+        return dict.fromkeys(COMPARATOR_COLUMNS)
+    row = comp.as_row()
+    return {k: row[k] for k in COMPARATOR_COLUMNS}
+
+
+# comparators_YYYY-MM.csv: one row per KPI with a DfE comparator (published figures only: no identifiers).
+COMPARATORS_CSV_SCHEMA: dict[str, pl.DataType] = {
+    "kpi_id": pl.String(), "title": pl.String(), "comparator_measure": pl.String(), "comparator_label": pl.String(),
+    "comparator_source": pl.String(), "year_compared": pl.String(), "as_at": pl.Date(),
+    "trust_value_compared": pl.Float64(), "trust_value_how": pl.String(), "sn_mean": pl.Float64(),
+    "sn_n": pl.Int64(), "sn_median": pl.Float64(), "region": pl.String(), "region_value": pl.Float64(),
+    "england": pl.Float64(), "rank": pl.Int64(), "rank_n": pl.Int64(), "quartile": pl.String(),
+    "position": pl.String(), "contextual": pl.Boolean(), "sn_model": pl.String(), "sn_group": pl.String(),
+    "councils": pl.String(),
+}
+
+
+def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Team id -> team name (ssd_department): breakdowns show names, never ids. Empty when not delivered."""
+    try:
+        rows = con.execute("SELECT dept_team_id, min(dept_team_name) FROM ssd_department "
+                           "WHERE dept_team_id IS NOT NULL AND dept_team_name IS NOT NULL "
+                           "GROUP BY dept_team_id").fetchall()
+    except duckdb.Error:
+        return {}
+    return {str(k): str(v) for k, v in rows}
+
+
+def worker_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Worker id -> how the restricted clinic pack names the worker (ssd_professionals). The extract contract
+    carries no personal name, so a worker reads as job title and staff number ("Social Worker, STF00012"); a
+    name column, when an extract carries one (prof_professional_name), is used instead. Never in published packs."""
+    try:
+        cols = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE ssd_professionals)").fetchall()}
+    except duckdb.Error:
+        return {}
+    name = "prof_professional_name" if "prof_professional_name" in cols else None
+    title = "prof_professional_job_title" if "prof_professional_job_title" in cols else None
+    staff = "prof_staff_id" if "prof_staff_id" in cols else None
+    picked = [c for c in (name, title, staff) if c]
+    if not picked:
+        return {}
+    rows = con.execute(f"SELECT prof_professional_id, {', '.join(f'min({c})' for c in picked)} "  # noqa: S608 (fixed column names)
+                       "FROM ssd_professionals WHERE prof_professional_id IS NOT NULL "
+                       "GROUP BY prof_professional_id").fetchall()
+    out = {}
+    for pid, *vals in rows:
+        got = dict(zip(picked, vals, strict=True))
+        if name and got.get(name):
+            out[str(pid)] = str(got[name])
+        elif got.get(title) or got.get(staff):
+            out[str(pid)] = ", ".join(str(v) for v in (got.get(title), got.get(staff)) if v)
+    return out
 
 
 class PackData:
@@ -149,7 +182,54 @@ class PackData:
                                                history_months=HISTORY_MONTHS)
         self.targets: dict[str, rules.Targets] = {}
         self.areas = area_names()
+        self.teams = team_names(con)
         self.con = con
+        self._comparisons: dict[str, Comparison | None] = {}
+
+    def comparison(self, card: KpiCard) -> Comparison | None:
+        """The card's DfE comparison (pipelines.lib.compare). Without a published figure of the authority's
+        own, the trust's published headline value at the comparable month end is the value compared."""
+        if card.id not in self._comparisons:
+            self._comparisons[card.id] = kpi_comparison(card, self.period_end, self.authority,
+                                                        trust_at=lambda d: self.trust_value_at(card, d))
+        return self._comparisons[card.id]
+
+    def comparisons(self) -> dict[str, Comparison | None]:
+        """Each KPI's comparison record (None: no DfE comparator), in card order."""
+        return {c.id: self.comparison(c) for c in self.cards}
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """The scorecard rows (one per KPI) with the KPI's Comparison record under "comparison"."""
+        comps = self.comparisons()
+        return [{**r, "comparison": comps.get(r["kpi_id"])} for r in self.scorecard.to_dicts()]
+
+    def comparators_frame(self) -> pl.DataFrame:
+        """comparators_YYYY-MM.csv: every KPI with a DfE comparator, as data (DfE published figures only)."""
+        rows = []
+        for card in self.cards:
+            comp = self.comparison(card)
+            if comp is not None:
+                rows.append({"kpi_id": card.id, "title": card.title,
+                             **{k: v for k, v in comp.as_row().items() if k in COMPARATORS_CSV_SCHEMA}})
+        return pl.DataFrame(rows, schema=COMPARATORS_CSV_SCHEMA, orient="row")
+
+    def trust_value_at(self, card: KpiCard, d: date) -> tuple[float | None, str] | None:
+        """The trust's headline value of the month ending d as published (None when suppressed, blocked or
+        absent): the trust's own figure compared with the neighbours."""
+        d = month_end(d)
+        rows = self.values.filter((pl.col("kpi_id") == card.id) & (pl.col("basis") == card.headline_basis)
+                                  & (pl.col("area") == rules.TRUST) & pl.col("team").is_null()
+                                  & pl.col("worker").is_null() & (pl.col("period_end") == d))
+        if rows.height == 0 or rows["value"][0] is None:
+            return None
+        shown = rules.suppress(rows, SUPPRESSION_THRESHOLD)
+        if shown["suppression"][0] is not None:
+            return None
+        how = f"trust KPI value, {BASIS_LABELS[card.headline_basis]} to {d:%B %Y} (no published figure of its own)"
+        return float(rows["value"][0]), how
+
+    def team_name(self, team: str | None) -> str:
+        return "" if team is None else self.teams.get(team, team)
 
     def targets_for(self, d: date) -> rules.Targets:
         fy = rules.financial_year(d)
@@ -180,9 +260,13 @@ class PackData:
         hidden = ["projected_value", "projection_needed_value", "projection_needed_numerator_per_month",
                   "projection_achievable", "projection_months_used"]
         rows = []
+        cards = {c.id: c for c in self.cards}
         for r in self.scorecard.to_dicts():
             now = text.get((r["kpi_id"], r["basis"], self.period_end))
             prev = text.get((r["kpi_id"], r["basis"], prev_month))
+            # the month-on-month direction may read the in-month series: a suppressed month hides it too
+            d_now = text.get((r["kpi_id"], r["direction_basis"], self.period_end))
+            d_prev = text.get((r["kpi_id"], r["direction_basis"], prev_month))
             year = text.get((r["kpi_id"], r["basis"], last_year))
             out = {**r, "breach_months": ", ".join(f"{d:%Y-%m}" for d in r["breach_months"]),
                    "value": None if now is None else now["value"],
@@ -195,14 +279,16 @@ class PackData:
                 out.update({k: None for k in hidden})
                 out.update(rag=rules.NO_VALUE if r["target"] is not None else rules.NO_TARGET,
                            direction_vs_previous_month="n/a", direction_vs_last_year="n/a")
-            if prev is not None and prev["suppression"] is not None:
+            if any(x is not None and x["suppression"] is not None for x in (prev, d_now, d_prev)):
                 out["direction_vs_previous_month"] = "n/a"
             if year is not None and year["suppression"] is not None:
                 out["direction_vs_last_year"] = "n/a"
+            card = cards.get(r["kpi_id"])
+            out.update(comparator_columns(None if card is None else self.comparison(card)))
             rows.append(out)
         schema = {**rules.SCORECARD_SCHEMA, "breach_months": pl.String(), "suppression": pl.String(),
                   **{c: pl.String() for c in ("value", "numerator", "denominator", "previous_value",
-                                              "last_year_value")}}
+                                              "last_year_value")}, **COMPARATOR_COLUMNS}
         return pl.DataFrame(rows, schema=schema)
 
     def records(self, kpi_id: str, basis: str) -> list[dict]:

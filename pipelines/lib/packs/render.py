@@ -1,4 +1,5 @@
-"""Jinja2 (autoescaped) rendering of the packs, plotly.js embedded once, atomic writes."""
+"""Rendering of the packs through the one Jinja2 environment (pipelines/lib/templating.py, autoescaped),
+plotly.js embedded once, atomic writes."""
 
 from __future__ import annotations
 
@@ -8,15 +9,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from pipelines.lib.outputs import TEMPLATES, write_atomic_text
-
-
-@cache
-def _env():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+from pipelines.lib.outputs import write_atomic_text
+from pipelines.lib.templating import render
 
 
 @cache
@@ -29,7 +23,7 @@ def plotly_js() -> str:
 
 def render_template(name: str, ctx: dict[str, Any], plotly: bool = False) -> str:
     extra = {"plotly_js": Markup(plotly_js()) if plotly else None}
-    return _env().get_template(name).render(**ctx, **extra)
+    return render(name, **ctx, **extra)
 
 
 def write_text(text: str, path: Path) -> None:

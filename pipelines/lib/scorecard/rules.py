@@ -19,7 +19,12 @@ RAG (`rag`)
     slack, so a value computed as 100 * 39 / 50 = 78.00000000000001 is treated as 78.
     No target -> "no target" (checked first); target but no value -> "no value". Never a guessed colour.
 
-Direction of travel (`direction`)
+Direction of travel (`direction`; `scorecard_frame` chooses the series)
+    Against the previous month the direction is judged on the in-month (month basis) series when the card
+    has a month basis and its headline is cumulative (fytd, r12, quarter to date): a cumulative headline
+    barely moves from one month to the next, so it read "same" for nearly every KPI. When either month lacks
+    a month-basis value, the headline series is used. `direction_basis` says which. Against the same month
+    last year the headline series is always used (the year to date against last year's year to date).
     change = current - previous (high), previous - current (low), or, for target_band,
     |previous - T| - |current - T| (closer to the target is better; the distance is in the KPI's unit, so an
     asymmetric band does not weight the sides). |change| < threshold -> "same" (a change of exactly the
@@ -76,6 +81,7 @@ from typing import Any, Literal
 import polars as pl
 import yaml
 
+from pipelines.lib.calendar import month_end, shift_months
 from pipelines.lib.paths import CONFIG_DIR
 
 TARGET_DIR = CONFIG_DIR / "targets"
@@ -447,14 +453,9 @@ def suppress(frame: pl.DataFrame, threshold: float = 5, *, exempt: Collection[st
 
 
 # --------------------------------------------------------------------------------------------- scorecard
-def _month_end(year: int, month: int) -> date:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1)
-
-
 def _shift(d: date, months: int) -> date:
-    i = _mi(d) + months
-    return _month_end(i // 12, i % 12 + 1)
+    """The month end `months` after `d`'s month."""
+    return month_end(shift_months(d, months))
 
 
 def _series(kpi_values: pl.DataFrame, kpi_id: str, basis: str) -> dict[int, dict[str, Any]]:
@@ -473,7 +474,7 @@ SCORECARD_SCHEMA: dict[str, Any] = {
     "value": pl.Float64(), "numerator": pl.Float64(), "denominator": pl.Float64(),
     "target": pl.Float64(), "tolerance": pl.Float64(), "lower_tolerance": pl.Float64(),
     "upper_tolerance": pl.Float64(), "stretch": pl.Float64(), "rag": pl.String(),
-    "previous_value": pl.Float64(), "direction_vs_previous_month": pl.String(),
+    "previous_value": pl.Float64(), "direction_vs_previous_month": pl.String(), "direction_basis": pl.String(),
     "last_year_value": pl.Float64(), "direction_vs_last_year": pl.String(),
     "breach": pl.Boolean(), "breach_months": pl.List(pl.Date()),
     "projected_value": pl.Float64(), "projection_needed_value": pl.Float64(),
@@ -487,7 +488,7 @@ def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Map
     """One row per KPI card: the trust figure on its headline basis for the month, with RAG, direction of
     travel, persistent-breach flag and (fytd KPIs) year-end projection. `targets` maps financial year ->
     Targets (None: load from data/config/targets); a year not in it has no targets."""
-    period_end = _month_end(period_end.year, period_end.month)
+    period_end = month_end(period_end)
     cache: dict[str, Targets] = dict(targets or {})
 
     def year_targets(d: date) -> Targets:
@@ -519,6 +520,15 @@ def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Map
                 history.append((d, rag_for(row.get("value"), year_targets(d).get(card.id), card.polarity)))
         months = breach_at(history, cadence, period_end)
 
+        # month-on-month direction on the in-month series where the card has one (rule in the docstring)
+        dir_basis, dir_now, dir_prev = basis, value, prev
+        if basis != "month" and "month" in tuple(getattr(card, "bases", ()) or ()):
+            month_rows = _series(kpi_values, card.id, "month")
+            m_now = month_rows.get(now, {}).get("value")
+            m_prev = month_rows.get(now - 1, {}).get("value")
+            if not _missing(m_now) and not _missing(m_prev):
+                dir_basis, dir_now, dir_prev = "month", m_now, m_prev
+
         proj = None
         if basis == "fytd" and cur.get("numerator") is not None:
             month_rows = _series(kpi_values, card.id, "month")
@@ -539,7 +549,8 @@ def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Map
             "stretch": None if t is None else t.stretch,
             "rag": rag_for(value, t, card.polarity),
             "previous_value": prev,
-            "direction_vs_previous_month": direction(value, prev, card.polarity, threshold, tv),
+            "direction_vs_previous_month": direction(dir_now, dir_prev, card.polarity, threshold, tv),
+            "direction_basis": dir_basis,
             "last_year_value": last_year,
             "direction_vs_last_year": direction(value, last_year, card.polarity, threshold, tv),
             "breach": bool(months), "breach_months": list(months),
