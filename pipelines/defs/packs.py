@@ -28,8 +28,8 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     with warehouse.connect(read_only=True) as con:
         # the commentary's faults are reported by outputs/kpi_tables; here only its good rows are shown
         rows = run_commentary(con, warehouse.archive, configured_dir()).rows
-        written = [render_ocg_pack(con, last, out, commentary_rows=rows), write_workbook(con, last, out, commentary=rows),
-                   write_comparators(con, last, out)]
+        written = [render_ocg_pack(con, last, out, commentary=rows),
+                   write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
         if warehouse.clinic_pack:
             written.append(render_clinic_pack(con, last, out))
     for path in written:

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.commentary import COLUMNS, ENV_DIR, configured_dir, issues_frame, run_commentary
+from pipelines.lib.returns import REGISTRY
 
 PERIOD = date(2020, 3, 31)
 SCRIPT = "<script>alert('x')</script>"
@@ -42,7 +43,7 @@ def run(small_landing, tmp_path_factory):
     archive = tmp / "archive"
     outcome = archive_drop(drop, archive)
     con = duckdb.connect(str(tmp / "warehouse.duckdb"))
-    summary = stage_drop(con, outcome.drop, b"test-key-" * 4, "928")
+    summary = stage_drop(con, outcome.drop, b"test-key-" * 4, "928", registry=REGISTRY)
     use_current(con)
     compute_kpis(con, PERIOD, PERIOD)
     yield {"con": con, "archive": archive, "summary": summary, "tmp": tmp}
@@ -61,7 +62,7 @@ def test_commentary_in_the_drop_shows_in_the_ocg_pack_escaped(run):
 
     said = run_commentary(run["con"], run["archive"])
     assert [r.source_row for r in said.rows] == [1, 2, 3] and [i.row for i in said.issues] == [3]
-    html = render_ocg_pack(run["con"], PERIOD, run["tmp"] / "out", commentary_rows=said.rows).read_text("utf-8")
+    html = render_ocg_pack(run["con"], PERIOD, run["tmp"] / "out", commentary=said.rows).read_text("utf-8")
     kpi03 = html[html.index('id="kpi03"'):html.index('id="kpi04"')]
     assert "Commentary and actions" in kpi03 and "after two posts fell vacant." in kpi03
     assert SCRIPT not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in kpi03
@@ -75,7 +76,7 @@ def test_commentary_in_the_drop_shows_in_the_ocg_pack_escaped(run):
 def test_commentary_due_for_every_red_kpi_without_a_row_for_the_month(run):
     from pipelines.lib.packs import ocg_context
 
-    ctx = ocg_context(run["con"], PERIOD, with_charts=False, commentary_rows=run_commentary(run["con"], run["archive"]).rows)
+    ctx = ocg_context(run["con"], PERIOD, with_charts=False, commentary=run_commentary(run["con"], run["archive"]).rows)
     due = []
     for s in ctx["sections"]:
         c = s["commentary"]

@@ -87,7 +87,7 @@ def commentary_sheet(sections: list[dict]) -> pl.DataFrame:
              "written_for": c.written_for, "carried_forward": c.carried_forward, "commentary": c.commentary,
              "cause": c.cause, "action": c.action, "owner": c.owner, "due_date": c.due_date,
              "remedial_plan_status": c.plan_status if c.has_row else None, "row_with_error_not_shown": c.held_back}
-            for s in sections if (c := s.get("commentary")) is not None]
+            for s in sections if (c := s.get("commentary_view")) is not None]
     return pl.DataFrame(rows, schema=COMMENTARY_SCHEMA)
 
 
