@@ -347,7 +347,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "cohort": " ".join(str(card.raw.get("cohort", "")).split()), "polarity": card.polarity,
             "unit": card.unit, "headline_basis": BASIS_LABELS[card.headline_basis],
             "bases": ", ".join(BASIS_LABELS[b] for b in card.bases),
-            "source_tables": ", ".join(card.raw.get("source_tables") or []),
+            "source_tables": ", ".join(card.source_tables),
             "definition_version": card.definition_version,
             "benchmark_note": " ".join(str((card.raw.get("benchmark") or {}).get("note") or "").split()),
             "decisions": [" ".join(str(d).split()) for d in card.raw.get("decisions") or []],
