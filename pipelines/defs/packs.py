@@ -13,7 +13,8 @@ from pipelines.defs.resources import Warehouse
     key=dg.AssetKey(["outputs", "packs"]), group_name="outputs", deps=[kpi_tables],
     partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(), pool="warehouse",
     description="ocg_pack_YYYY-MM.html (self-contained, small numbers suppressed), scorecard_YYYY-MM.xlsx, "
-                "comparators_YYYY-MM.csv (DfE comparators as data), and on request "
+                "comparators_YYYY-MM.csv (DfE comparators as data), equality_YYYY-MM.csv (child-level KPIs by "
+                "group, suppressed), and on request "
                 "restricted/clinic_pack_YYYY-MM.html",
 )
 def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -21,6 +22,7 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
 
     from pipelines.lib.commentary import configured_dir, run_commentary
     from pipelines.lib.packs import render_clinic_pack, render_ocg_pack, write_comparators, write_workbook
+    from pipelines.lib.packs.equality import write_equality
     from pipelines.lib.publish import run_folder
 
     last = month_end(context.partition_key_range.end)
@@ -29,7 +31,8 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
         # the commentary's faults are reported by outputs/kpi_tables; here only its good rows are shown
         rows = run_commentary(con, warehouse.archive, configured_dir()).rows
         written = [render_ocg_pack(con, last, out, commentary=rows),
-                   write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
+                   write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out),
+                   write_equality(con, last, out)]
         if warehouse.clinic_pack:
             written.append(render_clinic_pack(con, last, out))
     for path in written:
