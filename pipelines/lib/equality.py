@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from functools import cache
 from typing import Any
@@ -113,14 +113,17 @@ def _small(x: Any, threshold: float) -> bool:
 
 
 def suppress_groups(frame: pl.DataFrame, cards: Iterable[KpiCard] | None = None,
-                    threshold: float = 5) -> pl.DataFrame:
+                    threshold: float = 5, hidden_trust: Collection[tuple] = ()) -> pl.DataFrame:
     """Disclosure control of group rows (group_values' columns) as the packs publish them.
 
     Primary: a group with fewer than `threshold` children (or records) in its numerator or denominator (only
     the denominator for a `children_denominator` card), zero included. Secondary: the groups of a dimension
     add up to the trust's figure, so a dimension with one suppressed group has its next smallest group
     (denominator, then numerator) suppressed too; "Unknown" groups are members like any other. The cohort's
-    own figure is hidden when it is small itself. Figures become text, "c" when suppressed."""
+    own figure is hidden when it is small itself or suppressed as published (`hidden_trust`: (kpi_id,
+    period_end, basis) of trust rows the packs suppress); a hidden trust figure is one unknown of each
+    dimension's equation, so one group goes with it, or shown groups would add up to it. Figures become text,
+    "c" when suppressed."""
     disclosure = {c.id: c.disclosure for c in (load_cards() if cards is None else cards)}
     rows = frame.to_dicts()
     status: list[str | None] = [None] * len(rows)
@@ -141,18 +144,23 @@ def suppress_groups(frame: pl.DataFrame, cards: Iterable[KpiCard] | None = None,
         return (r["denominator"] if r["denominator"] is not None else math.inf,
                 r["numerator"] if r["numerator"] is not None else math.inf, str(r["group"]))
 
-    for members in dims.values():
-        if len(members) >= 2 and sum(status[i] is not None for i in members) == 1:
-            status[min((i for i in members if status[i] is None), key=size)] = "secondary"
-
-    def cohort_small(r: dict) -> bool:
+    def cohort_hidden(r: dict) -> bool:
         den_only = disclosure.get(r["kpi_id"]) == "children_denominator"
-        return _small(r["cohort_denominator"], threshold) or (not den_only and _small(r["cohort_numerator"],
-                                                                                      threshold))
+        return ((r["kpi_id"], r["period_end"], r["basis"]) in hidden
+                or _small(r["cohort_denominator"], threshold)
+                or (not den_only and _small(r["cohort_numerator"], threshold)))
+
+    hidden = set(hidden_trust)
+    for members in dims.values():
+        # unknowns of "trust = sum of the groups": none, or at least two
+        unknowns = sum(status[i] is not None for i in members) + cohort_hidden(rows[members[0]])
+        open_members = [i for i in members if status[i] is None]
+        if unknowns == 1 and open_members:
+            status[min(open_members, key=size)] = "secondary"
 
     out = []
     for r, s in zip(rows, status, strict=True):
-        hide_cohort = cohort_small(r)
+        hide_cohort = cohort_hidden(r)
         out.append({
             "numerator": "c" if s else _fmt(r["numerator"], None),
             "denominator": None if r["denominator"] is None else ("c" if s else _fmt(r["denominator"], None)),
@@ -167,11 +175,12 @@ def suppress_groups(frame: pl.DataFrame, cards: Iterable[KpiCard] | None = None,
 
 
 def published_groups(con: duckdb.DuckDBPyConnection, period_end: date, cards: Iterable[KpiCard] | None = None,
-                     threshold: float = 5, status: pl.DataFrame | None = None) -> pl.DataFrame:
+                     threshold: float = 5, status: pl.DataFrame | None = None,
+                     hidden_trust: Collection[tuple] = ()) -> pl.DataFrame:
     """The reporting month's group rows, every basis, suppressed; no person ids, dates of birth or counts of
     children. A KPI not published this month (blocked, no data: `status` from kpi_status) is left out."""
     cards = list(load_cards() if cards is None else cards)
-    frame = suppress_groups(group_values(con, period_end, period_end, cards), cards, threshold)
+    frame = suppress_groups(group_values(con, period_end, period_end, cards), cards, threshold, hidden_trust)
     if status is not None and status.height:
         held = {r["kpi_id"] for r in status.filter(pl.col("period_end") == period_end).to_dicts()
                 if r["status"] != "published"}

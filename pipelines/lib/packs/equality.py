@@ -15,6 +15,7 @@ from pipelines.lib import formatting as fmt
 from pipelines.lib.equality import DIMENSION_LABELS, DIMENSIONS, GROUPS, published_groups
 from pipelines.lib.packs.data import BASIS_LABELS, SUPPRESSION_THRESHOLD, PackData
 from pipelines.lib.publish import write_csv
+from pipelines.lib.scorecard.rules import TRUST
 
 # Short column heads for the pack's tables (full group names in the workbook and the CSV).
 SHORT = {"Asian or Asian British": "Asian", "Black or Black British": "Black", "Other ethnic group": "Other",
@@ -24,7 +25,11 @@ SHORT = {"Asian or Asian British": "Asian", "Black or Black British": "Black", "
 
 def equality_frame(pd: PackData) -> pl.DataFrame:
     """The published table: every child-level KPI published this month, every basis, by group, suppressed."""
-    return published_groups(pd.con, pd.period_end, pd.cards, SUPPRESSION_THRESHOLD, pd.status)
+    published = pd.published_rows()
+    trust = published.filter((pl.col("area") == TRUST) & pl.col("team").is_null()
+                             & (pl.col("period_end") == pd.period_end) & pl.col("suppression").is_not_null())
+    hidden = {(r["kpi_id"], r["period_end"], r["basis"]) for r in trust.to_dicts()}
+    return published_groups(pd.con, pd.period_end, pd.cards, SUPPRESSION_THRESHOLD, pd.status, hidden)
 
 
 def _worse(gap: str | None, polarity: str) -> bool:
@@ -41,10 +46,13 @@ def equality_context(pd: PackData, frame: pl.DataFrame | None = None) -> dict[st
     cards = {c.id: c for c in pd.cards}
     headline = frame.filter(pl.col("basis") == pl.col("kpi_id").replace_strict(
         {k: c.headline_basis for k, c in cards.items()}, default=None))
-    tables = []
+    # a KPI whose trust figure is itself suppressed shows nothing but "c": left out (said on the page)
+    headline = headline.filter(pl.col("cohort_value") != "c")
+    tables, absent = [], []
     for dim in DIMENSIONS:
         rows_d = headline.filter(pl.col("dimension") == dim)
         if rows_d.height == 0:
+            absent.append(DIMENSION_LABELS[dim].split(" (")[0].lower() if dim != "uasc" else "UASC status")
             continue
         present = set(rows_d["group"].to_list())
         groups = [g for g in GROUPS[dim] if g in present]
@@ -67,7 +75,8 @@ def equality_context(pd: PackData, frame: pl.DataFrame | None = None) -> dict[st
                          "trust": fmt.value(trust, card.unit), "cells": cells})
         tables.append({"dimension": dim, "label": DIMENSION_LABELS[dim],
                        "groups": [SHORT.get(g, g) for g in groups], "rows": rows})
-    return {"tables": tables, "threshold": SUPPRESSION_THRESHOLD, "period": f"{pd.period_end:%B %Y}"}
+    return {"tables": tables, "absent": absent, "threshold": SUPPRESSION_THRESHOLD,
+            "period": f"{pd.period_end:%B %Y}"}
 
 
 def equality_sheet(pd: PackData, frame: pl.DataFrame | None = None) -> pl.DataFrame:

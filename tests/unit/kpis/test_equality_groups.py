@@ -187,6 +187,18 @@ def test_secondary_suppression_within_a_dimension():
     assert out[("age band", "5-9")]["suppression"] == "secondary"
 
 
+def test_a_trust_figure_suppressed_as_published_takes_one_group_with_it():
+    # the trust row is suppressed in the published values (e.g. secondary among the councils): shown groups
+    # would add up to it, so the smallest group goes too, and the cohort value and gaps read c
+    frame = _frame([("sex", "Female", 12.0, 25.0, 25, 12), ("sex", "Male", 16.0, 32.0, 32, 16)])
+    out = suppress_groups(frame, hidden_trust={("KPI03", JUNE, "month")})
+    assert out["suppression"].to_list() == ["secondary", None]
+    assert set(out["cohort_value"].to_list()) == set(out["gap"].to_list()) == {"c"}
+    assert out["value"].to_list() == ["c", "50.0"]
+    # shown, nothing is hidden
+    assert suppress_groups(frame)["suppression"].to_list() == [None, None]
+
+
 def test_denominator_only_card_keeps_small_numerators():
     # KPI18 (days; disclosure children_denominator): a numerator of days is no count of children
     frame = _frame([("sex", "Female", 3.0, 6.0, 6, 1), ("sex", "Male", 4.0, 8.0, 8, 1)]).with_columns(
