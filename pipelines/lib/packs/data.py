@@ -117,8 +117,8 @@ COMPARATORS_CSV_SCHEMA: dict[str, pl.DataType] = {
     "trust_value_compared": pl.Float64(), "trust_value_how": pl.String(), "sn_mean": pl.Float64(),
     "sn_n": pl.Int64(), "sn_median": pl.Float64(), "region": pl.String(), "region_value": pl.Float64(),
     "england": pl.Float64(), "rank": pl.Int64(), "rank_n": pl.Int64(), "quartile": pl.String(),
-    "position": pl.String(), "contextual": pl.Boolean(), "sn_model": pl.String(), "sn_group": pl.String(),
-    "councils": pl.String(),
+    "position": pl.String(), "contextual": pl.Boolean(), "contextual_note": pl.String(), "sn_model": pl.String(),
+    "sn_group": pl.String(), "neighbours": pl.String(), "councils": pl.String(),
 }
 
 
