@@ -25,6 +25,7 @@ from pipelines.lib import db
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
 from pipelines.lib.scorecard.rules import _fmt
+from pipelines.lib.staging import use_current
 
 ETHNICITY_CSV = REFERENCE_DIR / "ethnicity_groups.csv"
 UNKNOWN = "Unknown"
@@ -94,6 +95,8 @@ def group_values(con: duckdb.DuckDBPyConnection, first: date, last: date,
     chosen = child_level_cards(cards)
     if not chosen:
         return pl.DataFrame(schema={c: pl.String() for c in GROUP_COLUMNS})
+    if db.scalar(con, "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'current'"):
+        use_current(con)  # a warehouse: bare names (ssd_person) read the latest drop, as the KPI SQL does
     present = _optional_sources(con)
     eth = ethnicity_groups()
     params = {
