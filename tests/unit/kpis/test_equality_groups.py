@@ -123,7 +123,7 @@ def test_disability_where_recorded(groups):
 def test_leap_day_birthday():
     # born 29 Feb 2020: still 0 on 28 Feb 2021 (the birthday is reached on 1 March), 1 on 31 Mar 2021
     con = warehouse()
-    add(con, "ssd_person", [{"pers_person_id": "L1", "pers_sex": "M", "pers_ethnicity": "AIND",
+    add(con, "ssd_person", [{"pers_person_id": "L1", "pers_sex": "m", "pers_ethnicity": " aind",  # case, space
                              "pers_dob": "2020-02-29"}])
     add(con, "ssd_cin_assessments", [_a("B1", "L1", "2021-02-10", "2021-02-10"),
                                      _a("B2", "L1", "2021-03-10", "2021-03-10")])
@@ -132,6 +132,8 @@ def test_leap_day_birthday():
     month_bands = {(r["period_end"], r["group"]) for r in g.filter(
         (pl.col("basis") == "month") & (pl.col("dimension") == "age band")).to_dicts()}
     assert month_bands == {(date(2021, 2, 28), "Under 1"), (date(2021, 3, 31), "1-4")}
+    assert set(g.filter(pl.col("dimension") == "ethnicity")["group"].to_list()) == {"Asian or Asian British"}
+    assert set(g.filter(pl.col("dimension") == "sex")["group"].to_list()) == {"Male"}
     # no ssd_disability table: no disability rows
     assert "disability" not in g["dimension"].to_list()
 
