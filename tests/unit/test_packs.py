@@ -367,3 +367,16 @@ def test_ocg_teams_by_name_and_money_in_pounds(packs):
     k15 = next(s for s in ctx["sections"] if s["kpi_id"] == "KPI15")
     shown = [t["numerator"] for t in k15["trend"] if t["numerator"] not in ("–", "c")]
     assert shown and all(re.fullmatch(r"-?£[\d,]+", x) for x in shown), shown
+
+
+def test_teams_are_grouped_under_their_council_and_suppressed_ones_counted_in_one_line():
+    from pipelines.lib.packs.ocg import _team_groups
+
+    teams = [{"team": "North Northamptonshire Front Door (MASH)", "value": "33.6%"},
+             {"team": "North Northamptonshire Disabled Children", "value": "c"},
+             {"team": "West Northamptonshire Front Door (MASH)", "value": "32.9%"},
+             {"team": "Countywide Adoption", "value": "40.0%"}]
+    g = _team_groups(teams, ["North Northamptonshire", "West Northamptonshire"])
+    assert [x["name"] for x in g] == ["North Northamptonshire", "West Northamptonshire", "Other teams"]
+    assert [t["short"] for t in g[0]["shown"]] == ["Front Door (MASH)"] and g[0]["hidden"] == ["Disabled Children"]
+    assert [t["short"] for t in g[2]["shown"]] == ["Countywide Adoption"] and g[1]["hidden"] == []
