@@ -380,3 +380,18 @@ def test_teams_are_grouped_under_their_council_and_suppressed_ones_counted_in_on
     assert [x["name"] for x in g] == ["North Northamptonshire", "West Northamptonshire", "Other teams"]
     assert [t["short"] for t in g[0]["shown"]] == ["Front Door (MASH)"] and g[0]["hidden"] == ["Disabled Children"]
     assert [t["short"] for t in g[2]["shown"]] == ["Countywide Adoption"] and g[1]["hidden"] == []
+
+
+def test_team_names_are_found_without_the_current_search_path(small_warehouse, tmp_path):
+    """The pipeline's pack step opens the warehouse without `current` on its search path: the demo pack
+    showed team ids (T940FD) until the names were read from current.ssd_department."""
+    from pipelines.lib.packs.data import team_names, worker_names
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(small_warehouse, copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    names = team_names(con)
+    workers = worker_names(con)
+    con.close()
+    assert names and all(k != v for k, v in names.items())
+    assert workers and all("," in v for v in workers.values())  # job title, staff number
