@@ -39,6 +39,7 @@ import duckdb
 from pipelines.lib.archive import archive_drop, archived_drops, landing_drops
 from pipelines.lib.pseudonymise import create_key, key_file, load_key
 from pipelines.lib.staging import stage_drop
+from pipelines.lib.returns import REGISTRY
 state = Path({state!r})
 if not key_file().exists():
     create_key()  # the benchmark's own throwaway key (SCORECARD_KEY_FILE points into its work folder)
@@ -46,7 +47,7 @@ for folder in landing_drops(Path({landing!r})):
     archive_drop(folder, state / "archive")
 con = duckdb.connect(str(state / "warehouse.duckdb"))
 for drop in archived_drops(state / "archive"):
-    stage_drop(con, drop, load_key(), "928")
+    stage_drop(con, drop, load_key(), "928", registry=REGISTRY)
 con.close()
 """
 

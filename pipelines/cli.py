@@ -16,7 +16,6 @@ Dagster instance (state/dagster_home), and end by printing what they wrote.
 from __future__ import annotations
 
 import argparse
-import calendar
 import logging
 import os
 import sys
@@ -41,10 +40,6 @@ def _month(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a month YYYY-MM") from exc
 
 
-def _month_end(first: date) -> date:
-    return date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
-
-
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -53,12 +48,13 @@ def _day(text: str) -> date:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.lib.calendar import month_end
     from scorecard_tools.generator import generate
 
     started = time.perf_counter()
     drops = [_day(d) for d in args.drops.split(",")] if args.drops else None
     written = generate(Path(args.out), seed=args.seed, size=args.size, start=args.start,
-                       end=_month_end(args.end), drops=drops, dirty=args.dirty, returns=not args.ssd_only,
+                       end=month_end(args.end), drops=drops, dirty=args.dirty, returns=not args.ssd_only,
                        returns_only=args.returns_only)
     print(f"generated {len(written)} drop(s) in {time.perf_counter() - started:.1f} s:")
     for folder in written:
@@ -94,6 +90,7 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
     from pipelines.defs.partitions import reporting_months
     from pipelines.defs.resources import Warehouse
     from pipelines.lib.archive import DropError
+    from pipelines.lib.calendar import month_end
 
     extracts = Path(args.extracts).resolve()
     if not extracts.is_dir():
@@ -145,7 +142,7 @@ def _materialise(args: argparse.Namespace, first: date, last: date) -> int:
         print(f"error: the run failed after {elapsed:.1f} s in {steps}; nothing was published and earlier "
               f"outputs in {out} are unchanged", file=sys.stderr)
         return 1
-    _summarise(warehouse, out, _month_end(last), elapsed)
+    _summarise(warehouse, out, month_end(last), elapsed)
     return 0
 
 

@@ -13,6 +13,7 @@ from pipelines.defs.core_data_set import core_case_measures, core_data_set_outpu
 from pipelines.defs.ingest import raw_drops, staged_tables
 from pipelines.defs.jobs import ingest_job, monthly_contract_job
 from pipelines.defs.kpis import kpi_values
+from pipelines.defs.models import MODEL_SPECS
 from pipelines.defs.outputs import kpi_tables, publish
 from pipelines.defs.packs import packs
 from pipelines.defs.quality import input_checks
@@ -21,7 +22,7 @@ from pipelines.defs.schedules import monthly_ocg_schedule
 from pipelines.defs.sensors import new_drop_sensor
 
 ASSETS = [raw_drops, staged_tables, input_checks, kpi_values, core_case_measures, published_measures, kpi_tables,
-          packs, core_data_set_outputs, publish]
+          packs, core_data_set_outputs, publish, *MODEL_SPECS]
 
 
 def build_definitions(warehouse: Warehouse | None = None, loggers: dict | None = None) -> dg.Definitions:

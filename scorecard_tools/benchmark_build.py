@@ -137,16 +137,30 @@ def lait_values(source: Path) -> pl.DataFrame:
         *_value_symbol("Values"),
         pl.lit(None, pl.Utf8).alias("joint_with"),
     )
-    # LAIT repeats the joint North/West Northamptonshire workforce return on both 940 and 941 rows.
-    joint = (pl.col("measure").str.starts_with("Work_Force_") & pl.col("la_code").is_in(["940", "941"])
-             & (pl.col("time_period") >= 2021))
-    return out.with_columns(
-        pl.when(joint).then(pl.when(pl.col("la_code") == "940").then(pl.lit("941")).otherwise(pl.lit("940")))
-        .otherwise(pl.col("joint_with")).alias("joint_with"))
+    # LAIT repeats a joint workforce return (one return for two LAs) on both LAs' rows: mark them as the EES
+    # file does, from the EES csww file's own joint rows ("a / b" in old_la_code), for the years it has them.
+    out = out.join(workforce_joint_pairs(source), on=["la_code", "time_period"], how="left", suffix="_pair")
+    joint = pl.col("measure").str.starts_with("Work_Force_") & pl.col("joint_with_pair").is_not_null()
+    return out.with_columns(pl.when(joint).then(pl.col("joint_with_pair")).otherwise(pl.col("joint_with"))
+                            .alias("joint_with")).drop("joint_with_pair")
+
+
+def workforce_joint_pairs(source: Path) -> pl.DataFrame:
+    """(la_code, time_period, joint_with) of every joint return in the EES workforce indicators file, both ways."""
+    df = _read_ees(source / "ees" / "csww_indicators_2017_to_2025.csv")
+    df = df.filter(pl.col("geographic_level") == "Local authority", pl.col("old_la_code").str.contains("/"))
+    codes = df.select(pl.col("time_period").cast(pl.Int32),
+                      pl.col("old_la_code").str.replace_all(" ", "").str.split("/").alias("_c")).unique()
+    if codes.filter(pl.col("_c").list.len() != 2).height:
+        raise ValueError("joint returns of more than two LAs are not handled")
+    a, b = pl.col("_c").list.first(), pl.col("_c").list.last()
+    return pl.concat([codes.select(a.alias("la_code"), "time_period", b.alias("joint_with")),
+                      codes.select(b.alias("la_code"), "time_period", a.alias("joint_with"))]).unique().sort(
+        "la_code", "time_period")
 
 
 def _ees_keys(df: pl.DataFrame) -> pl.DataFrame:
-    """Common key columns of an EES frame; joint returns ("940 / 941") become one row per LA with joint_with."""
+    """Common key columns of an EES frame; joint returns ("a / b") become one row per LA with joint_with."""
     df = df.with_columns(
         pl.col("geographic_level").replace_strict(EES_LEVELS, default=None).alias("_level"),
         pl.col("old_la_code").str.replace_all(" ", "").str.split("/").alias("_codes"),
@@ -212,7 +226,8 @@ def ees_values(source: Path) -> pl.DataFrame:
 
 
 def old_neighbours(source: Path) -> list[dict]:
-    """The "Old SNs:" section of the April 2021 CSV: pre-reorganisation lists (Northamptonshire 928 etc.)."""
+    """The "Old SNs:" section of the April 2021 CSV: the pre-reorganisation LAs' lists (Dorset, Poole,
+    Bournemouth, Northamptonshire)."""
     path = source / "statistical_neighbours" / "New_Statistical_Neighbour_Groupings_April_2021.csv"
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -234,8 +249,8 @@ def old_neighbours(source: Path) -> list[dict]:
                 "region": r[idx["GOReg"]], "rank": k, "sn_code": sn, "sn_name": names.get(sn, ""),
                 "closeness": r[col + 1].strip(),  # the SNP column that follows each SNk
             })
-    if not any(o["la_code"] == "928" for o in out):
-        raise ValueError("Old SNs section lacks Northamptonshire (928)")
+    if not out:
+        raise ValueError("no Old SNs section found (the pre-2021 lists of the reorganised LAs)")
     return out
 
 

@@ -47,6 +47,7 @@ def small_landing(tmp_path_factory) -> Path:
 def small_warehouse(small_landing, tmp_path_factory) -> Path:
     """The small authority archived and staged into a DuckDB file (open it read-only or copy it)."""
     from pipelines.lib.archive import archive_drop, archived_drops, landing_drops
+    from pipelines.lib.returns import REGISTRY
     from pipelines.lib.staging import stage_drop
 
     state = tmp_path_factory.mktemp("state")
@@ -55,6 +56,6 @@ def small_warehouse(small_landing, tmp_path_factory) -> Path:
     path = state / "warehouse.duckdb"
     con = duckdb.connect(str(path))
     for drop in archived_drops(state / "archive"):
-        stage_drop(con, drop, b"test-key-" * 4, "928")
+        stage_drop(con, drop, b"test-key-" * 4, "928", registry=REGISTRY)
     con.close()
     return path

@@ -9,88 +9,23 @@ the local_feeds table of the current drop; measures that are a contract KPI poin
 
 import dagster as dg
 
+from pipelines.defs.cards import CardFamily, card_assets
 from pipelines.defs.ingest import STAGED_KEYS
-from pipelines.defs.kpis import (
-    NoDropCoversPeriod,
-    blocking_rules,
-    ensure_area_lookup,
-    history_start,
-    parameter_overrides,
-    record_status,
-)
 from pipelines.defs.partitions import month_end, reporting_months
-from pipelines.defs.quality import QUALITY_KEY
 from pipelines.defs.resources import Warehouse
-from pipelines.lib import db
-from pipelines.lib.kpi_cards import KpiCard
-from pipelines.lib.kpi_engine import compute_kpi, prepare
 from pipelines.lib.measure_cards import case_cards
-from pipelines.lib.no_data import absent_tables, month_status, no_data_reasons
-from pipelines.lib.quality.blocking import history_blocking
-from pipelines.lib.quality.store import critical_records, critical_rules_by_table_month
-from pipelines.lib.staging import current_drop_id, use_current
+from pipelines.lib.staging import use_current
 
-CASE_CARDS = {dg.AssetKey(["core", c.asset_name]): c for c in case_cards()}
 GROUP = "core_data_set"
-
-
-def _spec(key: dg.AssetKey, card: KpiCard) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        key, group_name=GROUP, description=f"{card.id}: {card.title}",
-        deps=[QUALITY_KEY, *[STAGED_KEYS[t] for t in card.raw["source_tables"] if t in STAGED_KEYS]],
-        metadata={"measure_id": card.id, "headline_basis": card.headline_basis, "unit": card.unit,
-                  "polarity": card.polarity, "card": str(card.card_path.name)},
-    )
-
-
-@dg.multi_asset(
-    specs=[_spec(k, c) for k, c in CASE_CARDS.items()],
-    partitions_def=reporting_months,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    can_subset=True,
-    pool="warehouse",
+CORE_FAMILY = CardFamily(
+    family="core", op_name="core_case_measures", key_prefix="core", group=GROUP, id_field="measure_id",
+    cards=case_cards(), checks=False,
+    description="Every selected case measure over the run's months (and the 12 before, as for the KPIs); a "
+                "measure whose source tables fail a critical check for a month is recorded as blocked for it in "
+                "core_status, one whose inputs are absent as \"no data\" (pipelines/lib/no_data.py).",
 )
-def core_case_measures(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Every selected case measure over the run's months (and the 12 before, as for the KPIs); a measure whose
-    source tables fail a critical check for a month is recorded as blocked for it in core_status, one whose
-    inputs are absent as "no data" (pipelines/lib/no_data.py)."""
-    keys = context.partition_key_range
-    last = month_end(keys.end)
-    range_first = month_end(keys.start)
-    first = min(range_first, history_start(last))
-    overrides = parameter_overrides()
-    with warehouse.connect() as con:
-        use_current(con)
-        extract = db.scalar(con, "SELECT max(extract_date) FROM staged.current_drop")
-        if extract is None or extract < last:
-            raise NoDropCoversPeriod(f"no staged drop covers the month ending {last} (latest extract "
-                                     f"{extract or 'never'})")
-        ensure_area_lookup(con)
-        critical = critical_rules_by_table_month(con, current_drop_id(con), range_first.replace(day=1), last)
-        failing = critical_records(con, current_drop_id(con), range_first.replace(day=1), last)
-        prepare(con, first, last)
-        months = [r[0] for r in db.rows(con, "SELECT DISTINCT period_end FROM kpi_windows ORDER BY 1")]
-        drop_id = current_drop_id(con)
-        absent = absent_tables(con, drop_id)
-        status_rows = []
-        for key in sorted(context.selected_asset_keys):
-            card = CASE_CARDS[key]
-            result = compute_kpi(con, card, first, last, overrides, family="core")
-            no_data = no_data_reasons(con, card, drop_id, months, absent, family="core")
-            blocked = 0
-            history = history_blocking(con, card, failing, first, last, extract, family="core")
-            for month in months:
-                reasons = blocking_rules(card, critical, month, history)
-                blocked += bool(reasons)
-                status, text = month_status(no_data.get(month, []), reasons)
-                status_rows.append({"kpi_id": card.id, "period_end": month, "status": status, "reasons": text})
-            context.log.info(f"{card.id} {first}..{last}: {result.values_rows} values, {result.record_rows} "
-                             f"records, blocked in {blocked} and no data in {len(no_data)} of {len(months)} month(s)")
-            yield dg.MaterializeResult(asset_key=key, metadata={
-                "values_rows": result.values_rows, "record_rows": result.record_rows, "blocked_months": blocked,
-                "no_data_months": len(no_data)})
-        if status_rows:
-            record_status(con, first, last, status_rows, table="core_status")
+CASE_CARDS = CORE_FAMILY.keys
+core_case_measures = card_assets(CORE_FAMILY)
 
 
 PUBLISHED_KEY = dg.AssetKey(["core", "published_measures"])

@@ -10,6 +10,7 @@ from pipelines.lib.archive import archive_drop, archived_drops, landing_drops, l
 from pipelines.lib.config import authority
 from pipelines.lib.contract import contract
 from pipelines.lib.pseudonymise import load_key
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import current_drop_id, record_withdrawn, stage_drop, staged_summary
 
 STAGED_KEYS = {name: dg.AssetKey(["staged", name]) for name in contract()}
@@ -43,7 +44,7 @@ def staged_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     la_code = authority().la_code
     with warehouse.connect() as con:
         for drop in archived_drops(warehouse.archive):
-            summary = stage_drop(con, drop, key, la_code)
+            summary = stage_drop(con, drop, key, la_code, registry=REGISTRY)
             context.log.info(f"drop {drop.drop_id}: {summary.status}")
             for message in summary.messages:
                 context.log.warning(f"drop {drop.drop_id}: {message}")

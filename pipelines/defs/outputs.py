@@ -10,9 +10,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.kpis import CARDS, history_start
+from pipelines.defs.kpis import CARDS
 from pipelines.defs.partitions import month_end, reporting_months
 from pipelines.defs.resources import Warehouse
+from pipelines.lib.card_run import history_start
+from pipelines.lib.commentary import configured_dir, issues_frame, run_commentary
 from pipelines.lib.outputs import write_outputs
 from pipelines.lib.publish import run_folder
 
@@ -28,9 +30,15 @@ def kpi_tables(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Ma
     keys = context.partition_key_range
     first, last = month_end(keys.start), month_end(keys.end)
     with warehouse.connect(read_only=True) as con:
-        # statuses of the 12 recomputed months too: an older record may block them (defs/kpis.py)
+        said = run_commentary(con, warehouse.archive, configured_dir())
+        for line in said.notes:
+            context.log.info(line)
+        for issue in said.issues:  # every run says them, not only the run that staged the drop
+            context.log.warning(issue.message)
+        # statuses of the 12 recomputed months too: an older record may block them (lib/card_run.py)
         written = write_outputs(con, run_folder(Path(warehouse.out_dir), context.run.run_id), first, last,
-                                status_first=history_start(last))
+                                status_first=history_start(last),
+                                commentary_issues=issues_frame(said.issues, {c.id for c in CARDS.values()}))
     for path, rows in written.items():
         context.log.info(f"wrote {path.name} ({rows} rows)")
     return dg.MaterializeResult(metadata={p.name: rows for p, rows in written.items()})

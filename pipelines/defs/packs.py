@@ -19,14 +19,17 @@ from pipelines.defs.resources import Warehouse
 def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from pathlib import Path
 
+    from pipelines.lib.commentary import configured_dir, run_commentary
     from pipelines.lib.packs import render_clinic_pack, render_ocg_pack, write_comparators, write_workbook
     from pipelines.lib.publish import run_folder
 
     last = month_end(context.partition_key_range.end)
     out = run_folder(Path(warehouse.out_dir), context.run.run_id)  # outputs/publish publishes them
     with warehouse.connect(read_only=True) as con:
-        written = [render_ocg_pack(con, last, out), write_workbook(con, last, out),
-                   write_comparators(con, last, out)]
+        # the commentary's faults are reported by outputs/kpi_tables; here only its good rows are shown
+        rows = run_commentary(con, warehouse.archive, configured_dir()).rows
+        written = [render_ocg_pack(con, last, out, commentary=rows),
+                   write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
         if warehouse.clinic_pack:
             written.append(render_clinic_pack(con, last, out))
     for path in written:

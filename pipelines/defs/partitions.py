@@ -1,11 +1,11 @@
 """Monthly partitions: one partition per reporting month (key = the month's first day, 'YYYY-MM-01')."""
 
 
-import calendar
 from datetime import date
 
 import dagster as dg
 
+from pipelines.lib.calendar import month_end as _month_end
 from pipelines.lib.config import authority
 
 reporting_months = dg.MonthlyPartitionsDefinition(
@@ -14,8 +14,8 @@ reporting_months = dg.MonthlyPartitionsDefinition(
 
 
 def month_end(partition_key: str) -> date:
-    first = date.fromisoformat(partition_key)
-    return date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+    """'2025-03-01' -> 2025-03-31."""
+    return _month_end(date.fromisoformat(partition_key))
 
 
 def partition_key(period: str) -> str:

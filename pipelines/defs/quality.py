@@ -2,9 +2,9 @@
 
 Great Expectations suites (expectations/*.json) and SQL invariants (sql/checks) run over every row of the
 current drop, whatever its date: the month's figures read older records too (fytd, r12, r36, snapshots,
-cohorts), and which months a failing record blocks is decided per KPI (defs/kpis.py). One Dagster asset
+cohorts), and which months a failing record blocks is decided per KPI (pipelines/lib/card_run.py). One Dagster asset
 check per checked table: ERROR when a critical rule fails, WARN when only warnings do. A critical failure
-stops the KPIs that read that table from being published for those months (see defs/kpis.py); KPIs that
+stops the KPIs that read that table from being published for those months (see pipelines/lib/card_run.py); KPIs that
 read only clean tables are still published. Dagster's own blocking checks stop a whole step, which would
 hold back every KPI, so the selection is made per KPI.
 """

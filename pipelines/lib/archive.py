@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pipelines.lib.atomic import renamed_into_place
+
 DROP_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})\Z")  # \Z: `$` would accept a trailing newline
 ARCHIVED_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})(?:r(\d+))?\Z")
 MANIFEST = "manifest.json"
@@ -248,10 +250,9 @@ def withdraw_drop(archive: Path, drop_id: str, reason: str, withdrawn_at: dateti
     when = (withdrawn_at or datetime.now(UTC)).isoformat(timespec="seconds")
     marker = {"drop_id": drop_id, "withdrawn_at": when, "reason": reason.strip()}
     # Written whole and renamed into place: a half-written marker must never hide (or fail to hide) a drop.
-    tmp = drop.path / f".{WITHDRAWN}.tmp"
-    tmp.write_text(json.dumps(marker, indent=2) + "\n")
-    os.chmod(tmp, 0o400)
-    tmp.rename(drop.path / WITHDRAWN)
+    with renamed_into_place(drop.path / WITHDRAWN) as tmp:
+        tmp.write_text(json.dumps(marker, indent=2) + "\n")
+        os.chmod(tmp, 0o400)
     return read_drop(drop.path)
 
 

@@ -29,6 +29,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import duckdb
+import polars as pl
+
 from pipelines.lib.paths import DATA_DIR
 
 FILE_NAME = "commentary.csv"
@@ -354,3 +357,58 @@ def commentary_files(drop_path: Path | None, drop_files: Iterable[str], configur
 def configured_dir() -> Path | None:
     value = os.environ.get(ENV_DIR, "").strip()
     return Path(value) if value else None
+
+
+@dataclass(frozen=True)
+class RunCommentary:
+    """The commentary a run uses: its rows (bad ones included), every fault, and what was read from where."""
+
+    rows: list[CommentaryRow]
+    issues: list[CommentaryIssue]
+    notes: list[str]
+
+
+def run_commentary(con: duckdb.DuckDBPyConnection, archive: Path, configured: Path | None = None) -> RunCommentary:
+    """The commentary of the warehouse's current drop (read from its archived files), or the configured
+    folder's (archived first) when `configured` holds commentary.csv. Read alike by every step of a run."""
+    from pipelines.lib.archive import read_drop
+    from pipelines.lib.kpi_cards import load_cards
+    from pipelines.lib.staging import current_drop_id
+
+    drop_id = current_drop_id(con)
+    folder = Path(archive) / drop_id if drop_id else None
+    drop = read_drop(folder) if folder is not None and folder.is_dir() else None
+    paths, names, notes = commentary_files(drop.path if drop else None,
+                                           [f["name"] for f in drop.files] if drop else [], configured, archive)
+    rows, issues = read_commentary(paths, {c.id for c in load_cards()}, names)
+    return RunCommentary(rows, issues, notes)
+
+
+ISSUE_REPORT_SCHEMA = {"file": pl.String(), "table": pl.String(), "column": pl.String(), "row": pl.Int64(),
+                       "rule": pl.String(), "severity": pl.String(), "kpis_affected": pl.String()}
+
+
+def issues_frame(issues: Sequence[CommentaryIssue], kpi_ids: Collection[str]) -> pl.DataFrame:
+    """The faults as rows of restricted/error_report.csv (table `commentary`, severity 'commentary error' or
+    'commentary warning'; the rule names the row's kpi_id and period; kpis_affected: the KPI when known)."""
+    records = []
+    for i in issues:
+        kpi = (i.kpi_id or "").strip().upper().replace(" ", "")
+        records.append({"file": i.file, "table": TABLE, "column": i.column, "row": i.row,
+                        "rule": f"{i.key}: {i.reason}" if i.row is not None else i.reason,
+                        "severity": f"commentary {i.severity}", "kpis_affected": kpi if kpi in kpi_ids else None})
+    return pl.DataFrame(records, schema=ISSUE_REPORT_SCHEMA)
+
+
+def write_example(folder: Path, extract_date: date) -> Path | None:
+    """The template's example rows as the drop's commentary.csv (the demo's latest drop), when the drop is
+    dated in or after the latest month they were written for; an earlier drop would carry commentary
+    written for months after it, so it gets none."""
+    from pipelines.lib.kpi_cards import load_cards
+
+    rows, _ = read_commentary([TEMPLATE], {c.id for c in load_cards()})
+    if max(r.period or "" for r in rows) > month_of(extract_date):
+        return None
+    path = Path(folder) / FILE_NAME
+    shutil.copyfile(TEMPLATE, path)
+    return path

@@ -106,7 +106,9 @@ class Comparison:
                 "region": self.region, "region_value": self.region_value, "england_value": self.england,
                 "rank": self.rank, "quartile": self.quartile, "rank_n": self.rank_n,
                 "rank_direction": self.rank_direction, "missing": dict(self.missing), "as_at": self.as_at,
-                "comparable_month": self.comparable_month, "note": self.note}
+                "comparable_month": self.comparable_month, "note": self.note, "contextual": self.contextual,
+                "position": self.position, "quartile_letter": self.quartile_letter, "model": self.model,
+                "group": self.group}
 
     def council_values(self) -> list[tuple[str, str, float | None]]:
         return [(c.la_code, c.name, c.value) for c in self.councils]
@@ -487,3 +489,47 @@ def neighbour_group(auth: Authority | None = None) -> str:
     """The LA code whose DfE neighbour list the authority is compared with (authority.yaml neighbour_group)."""
     auth = auth or authority()
     return getattr(auth, "neighbour_group", None) or auth.la_code
+
+
+# --------------------------------------------------------------------------------------------- published measures
+
+def published_comparison(frame: pl.DataFrame, card: Any, time_period: int,
+                         auth: Authority | None = None) -> Comparison:
+    """The Comparison of a core-data-set published measure (or a case measure's benchmark.published block) for
+    one year of pipelines.lib.core.published.published_values: the same record as the KPIs', the numbers from
+    published.comparators (which shares summarise). KeyError when the frame has no such year."""
+    from pipelines.lib.core import published as pb
+
+    auth = auth or authority()
+    raw = dict(getattr(card, "raw", card))
+    pol = raw.get("polarity") if raw.get("polarity") in ("high", "low") else None
+    c = pb.comparators(frame, str(raw["id"]), time_period, polarity=pol)
+    block = pb.block_for(raw)
+    b = dict(raw.get("benchmark") or {})
+    contextual = bool(b.get("contextual"))
+    band = float(b.get("in_line_relative", IN_LINE_RELATIVE))
+    value = c["trust"]["value"]
+    names = {x.la_code: x.name for x in auth.owning_councils}
+    councils = tuple(CouncilValue(code, names.get(code, la_name(code)), v["value"],
+                                  None if v["value"] is not None else (v["symbol"] or ""))
+                     for code, v in c["councils"].items())
+    missing = dict(c["sn_missing"])
+    if value is None:
+        missing["la"] = (c["trust"]["symbol"] or "", c["trust"]["reason"] or bm.symbol_reason(c["trust"]["symbol"]))
+    group = neighbour_group(auth)
+    note = " ".join(str(b.get("note") or raw.get("note") or "").split())
+    return Comparison(
+        kpi_id=str(raw["id"]), measure=block.value_column if block else str(raw["id"]),
+        measure_label=str(raw.get("title") or raw["id"]), source=block.file if block else "",
+        year_compared=time_period, period_label=str(c["period_label"]), as_at=c["period_end"],
+        comparable_month=f"{c['period_end']:%B}", la_code=auth.la_code, la_code_used=auth.la_code,
+        published_value=value, trust_value_compared=value,
+        trust_value_how=str(c["trust"]["reason"] or "published") if value is None else "published (trust rule)",
+        neighbour_mean=c["sn_mean"], neighbour_n=c["sn_n"], neighbour_median=c["sn_median"],
+        neighbours=tuple(c["neighbours"]), neighbour_missing=c["sn_missing"], region=c["region"],
+        region_value=c["region_value"], england=c["england_value"], rank=c["rank"], rank_n=c["rank_n"],
+        quartile=c["quartile"], quartile_letter=quartile_letter(c["quartile"], pol),
+        rank_direction=c["rank_direction"], model_version=c["model_version"], model=MODEL_NAMES[c["model_version"]],
+        group=(group, la_name(group)), contextual=contextual, contextual_note=note if contextual else "",
+        position=None if contextual else position_of(value, c["sn_mean"], pol, band), position_band=band,
+        polarity=pol, councils=councils, note=note, missing=missing)

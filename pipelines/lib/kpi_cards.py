@@ -2,10 +2,16 @@
 
 The cards drive the engine (which SQL, which bases, which parameters), the checks and the definitions
 appendix. Adding a KPI means adding a card, its SQL file and a test; no Python changes.
+
+Every card, KPI or core-data-set measure (pipelines/lib/measure_cards.py), is read against a typed schema
+(`KPI_FIELDS`, `MEASURE_FIELDS`): a field the schema does not name (a misspelling), a missing required field or a
+value of the wrong type is a CardError naming the file and the field.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -14,6 +20,7 @@ from typing import Any
 import yaml
 
 from pipelines.lib.contract import contract
+from pipelines.lib.lineage import Lineage, LineageError, sql_lineage
 from pipelines.lib.paths import KPI_CARD_DIR, SQL_DIR
 
 BASES = ("month", "quarter", "fytd", "r12", "r36", "snapshot")
@@ -22,8 +29,86 @@ UNITS = ("percent", "days", "count", "ratio", "rate_per_10000", "mean")
 SCALES = {"percent": 100.0, "rate_per_10000": 10000.0}
 POLARITIES = ("high", "low", "target_band")
 LOOKBACK_ALL = "all"  # lookback_months of a figure that reads the whole history ('ever had a plan')
-REQUIRED = ("id", "title", "definition", "numerator", "denominator", "cohort", "headline_basis", "bases",
-            "polarity", "unit", "source_tables")
+# What the SQL reads is derived from it (pipelines/lib/lineage.py), never listed by hand
+DERIVED = ("source_tables", "breakdown_tables")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One card field: the YAML types it may hold (None: may be null) and whether the card must give it."""
+
+    types: tuple[type | None, ...]
+    required: bool = False
+    keys: tuple[str, ...] = ()  # a mapping's (or each list item's) allowed keys; empty: any
+
+
+TEXT = (str,)
+KPI_FIELDS: dict[str, Field] = {
+    "id": Field(TEXT, True), "title": Field(TEXT, True), "definition": Field(TEXT, True),
+    "numerator": Field(TEXT, True), "denominator": Field(TEXT, True), "cohort": Field(TEXT, True),
+    "headline_basis": Field(TEXT, True), "bases": Field((list,), True), "polarity": Field(TEXT, True),
+    "unit": Field(TEXT, True),
+    "parameters": Field((dict, None)),  # name -> {default, description}
+    "definition_version": Field((int,)),
+    "lookback_months": Field((int, str, None)),
+    "depends_on": Field((list, None), keys=("column", "min_share_known", "month_column")),
+    "known_records": Field((dict, None), keys=("unknown_reason", "min_share_known")),
+    "benchmark": Field((dict, None)), "baseline_2019_20": Field((int, float, None)), "additive": Field((bool,)),
+    "proportion": Field((bool,)),  # a percent that is not a share of one cohort (may exceed 100)
+    "decisions": Field((list,)), "sql_from": Field(TEXT),
+}
+PARAMETER_KEYS = ("default", "description")
+
+
+def _type_names(types: tuple[type | None, ...]) -> str:
+    return " or ".join("null" if t is None else {"str": "text", "dict": "a mapping", "list": "a list",
+                                                 "int": "a whole number", "float": "a number",
+                                                 "bool": "true/false"}[t.__name__] for t in types)
+
+
+def _matches(value: Any, types: tuple[type | None, ...]) -> bool:
+    if value is None:
+        return None in types
+    if isinstance(value, bool):  # YAML true is not a number
+        return bool in types
+    return any(t is not None and isinstance(value, t) for t in types)
+
+
+def check_fields(path: Path, raw: Any, fields: Mapping[str, Field]) -> dict[str, Any]:
+    """The card's fields checked against the schema: unknown (with the nearest known name), missing or mistyped
+    fields are errors naming the file and the field."""
+    if not isinstance(raw, dict):
+        raise CardError(f"{path}: a card is a mapping of fields, not {type(raw).__name__}")
+    for name in raw:
+        if name in DERIVED:
+            raise CardError(f"{path}: field {name!r} is derived from the SQL (pipelines/lib/lineage.py): remove it")
+        if name not in fields:
+            near = difflib.get_close_matches(str(name), list(fields), n=1)
+            raise CardError(f"{path}: unknown field {name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    missing = [k for k, f in fields.items() if f.required and k not in raw]
+    if missing:
+        raise CardError(f"{path}: missing {', '.join(missing)}")
+    for name, value in raw.items():
+        spec = fields[name]
+        if not _matches(value, spec.types):
+            raise CardError(f"{path}: field {name!r} must be {_type_names(spec.types)}, not {value!r}")
+        items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        for item in items if spec.keys else []:
+            unknown = sorted(set(item) - set(spec.keys)) if isinstance(item, dict) else [repr(item)]
+            if unknown:
+                raise CardError(f"{path}: field {name!r}: unknown key(s) {', '.join(map(str, unknown))} "
+                                f"(known: {', '.join(spec.keys)})")
+    for name, spec in (raw.get("parameters") or {}).items():
+        if not isinstance(spec, dict) or "default" not in spec or set(spec) - set(PARAMETER_KEYS):
+            raise CardError(f"{path}: parameter {name!r} must be a mapping of {', '.join(PARAMETER_KEYS)} "
+                            "(default required)")
+    return raw
+
+
+def check_choice(path: Path, raw: Mapping[str, Any], name: str, choices: tuple[str, ...] | Mapping[str, Any]
+                 ) -> None:
+    if raw[name] not in choices:
+        raise CardError(f"{path}: field {name!r}: {raw[name]!r} not in {tuple(choices)}")
 
 
 @dataclass(frozen=True)
@@ -64,17 +149,31 @@ class KpiCard:
     # What the figure needs to be a number (pipelines/lib/no_data.py): below these, a month reads "no data"
     depends_on: tuple[ColumnKnown, ...] = ()
     known_records: RecordsKnown | None = None
-    # source tables read only for the council or team breakdown: not delivering them leaves the figure whole
-    breakdown_tables: tuple[str, ...] = ()
     # How far before its reporting window the figure reads (`lookback_months:`): months, LOOKBACK_ALL for an
     # 'ever' definition, 0 (null/absent) for the window only. A month whose source tables' history starts
     # later than the window start less this is "no data" (a return holds only the years delivered).
     lookback_months: int | str = 0
 
     @property
+    def lineage(self) -> Lineage:
+        """What the card's SQL reads, parsed by DuckDB, with the shared models' closure."""
+        return sql_lineage(self.sql_path)
+
+    @property
+    def source_tables(self) -> tuple[str, ...]:
+        """Every contract or reference table the figure reads, directly or through a shared model."""
+        return self.lineage.source_tables
+
+    @property
+    def breakdown_tables(self) -> tuple[str, ...]:
+        """Source tables read only for the council or team breakdown (through person_area / team_area): not
+        delivering them leaves the trust figure whole."""
+        return self.lineage.breakdown_tables
+
+    @property
     def required_tables(self) -> list[str]:
-        """The source tables without which the figure is "no data" (contract tables only)."""
-        return [t for t in self.raw["source_tables"] if t not in self.breakdown_tables]
+        """The source tables without which the figure is "no data"."""
+        return list(self.lineage.required_tables)
 
     @property
     def scale(self) -> float:
@@ -90,20 +189,22 @@ class CardError(ValueError):
     pass
 
 
-def load_card(path: Path) -> KpiCard:
-    """One card (KPI or case measure of the core data set) with its SQL file beside it."""
-    raw = yaml.safe_load(path.read_text())
-    missing = [k for k in REQUIRED if k not in raw]
-    if missing:
-        raise CardError(f"{path}: missing {', '.join(missing)}")
+def read_card(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise CardError(f"{path}: not YAML: {exc}") from exc
+
+
+def load_card(path: Path, fields: Mapping[str, Field] = KPI_FIELDS) -> KpiCard:
+    """One card (KPI, or case measure of the core data set with its own `fields`) with its SQL file beside it."""
+    raw = check_fields(path, read_card(path), fields)
     bases = tuple(raw["bases"])
     bad = [b for b in bases if b not in BASES]
     if bad or raw["headline_basis"] not in bases:
         raise CardError(f"{path}: bases {bases} must be among {BASES} and include the headline basis")
-    if raw["unit"] not in UNITS:
-        raise CardError(f"{path}: unit {raw['unit']!r} not in {UNITS}")
-    if raw["polarity"] not in POLARITIES:
-        raise CardError(f"{path}: polarity {raw['polarity']!r} not in {POLARITIES}")
+    check_choice(path, raw, "unit", UNITS)
+    check_choice(path, raw, "polarity", POLARITIES)
     # A card may run another card's SQL with its own parameters (`sql_from: kpis/KPI09_care_leavers_eet.sql`,
     # relative to sql/): the same definition on another cohort, written once.
     sql_path = SQL_DIR / raw["sql_from"] if raw.get("sql_from") else path.with_suffix(".sql")
@@ -113,12 +214,16 @@ def load_card(path: Path) -> KpiCard:
     if raw.get("sql_from") and path.with_suffix(".sql").exists():
         raise CardError(f"{path}: has both sql_from and a SQL file beside it")
     params = {name: spec["default"] for name, spec in (raw.get("parameters") or {}).items()}
+    try:
+        source_tables = sql_lineage(sql_path).source_tables
+    except LineageError as exc:
+        raise CardError(f"{path}: {exc}") from exc
     return KpiCard(
         id=raw["id"], title=raw["title"], headline_basis=raw["headline_basis"], bases=bases,
         polarity=raw["polarity"], unit=raw["unit"], sql_path=sql_path, card_path=path,
         parameters=params, definition_version=int(raw.get("definition_version", 1)), raw=raw,
-        depends_on=_depends_on(path, raw), known_records=_known_records(path, raw),
-        breakdown_tables=_breakdown_tables(path, raw), lookback_months=_lookback(path, raw),
+        depends_on=_depends_on(path, raw, source_tables), known_records=_known_records(path, raw),
+        lookback_months=_lookback(path, raw),
     )
 
 
@@ -128,7 +233,7 @@ def _share(path: Path, value: Any) -> float:
     return float(value)
 
 
-def _depends_on(path: Path, raw: dict) -> tuple[ColumnKnown, ...]:
+def _depends_on(path: Path, raw: dict, source_tables: tuple[str, ...]) -> tuple[ColumnKnown, ...]:
     out = []
     for spec in raw.get("depends_on") or []:
         table, _, column = str(spec.get("column", "")).partition(".")
@@ -137,8 +242,8 @@ def _depends_on(path: Path, raw: dict) -> tuple[ColumnKnown, ...]:
         if known is None or column not in known.columns or (month and known.columns.get(month) != "date"):
             raise CardError(f"{path}: depends_on {spec!r}: 'column' must be a contract table.column (and "
                             "'month_column' a date column of that table)")
-        if table not in raw["source_tables"]:
-            raise CardError(f"{path}: depends_on {table}.{column}: {table} is not among the source_tables")
+        if table not in source_tables:
+            raise CardError(f"{path}: depends_on {table}.{column}: its SQL does not read {table}")
         out.append(ColumnKnown(table, column, _share(path, spec.get("min_share_known")), month))
     return tuple(out)
 
@@ -160,13 +265,6 @@ def _lookback(path: Path, raw: dict) -> int | str:
         return value
     raise CardError(f"{path}: lookback_months must be a whole number of months (0 or more), '{LOOKBACK_ALL}' or "
                     f"null, not {value!r}")
-
-
-def _breakdown_tables(path: Path, raw: dict) -> tuple[str, ...]:
-    tables = tuple(raw.get("breakdown_tables") or ())
-    if not set(tables) <= set(raw["source_tables"]):
-        raise CardError(f"{path}: breakdown_tables {tables} must be among the source_tables")
-    return tables
 
 
 @cache

@@ -20,9 +20,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pipelines.lib.kpi_cards import POLARITIES, UNITS, CardError, KpiCard, load_card, load_cards
+from pipelines.lib.kpi_cards import (
+    KPI_FIELDS,
+    POLARITIES,
+    TEXT,
+    UNITS,
+    CardError,
+    Field,
+    KpiCard,
+    check_choice,
+    check_fields,
+    load_card,
+    load_cards,
+    read_card,
+)
 from pipelines.lib.paths import SQL_DIR
 
 CORE_DIR = SQL_DIR / "core"
@@ -33,7 +44,14 @@ COMMITMENTS = {
     "education": "Education: children are kept safe and go to good schools",
 }
 SOURCES = ("case", "kpi", "published", "local_feed")
-REQUIRED = ("id", "title", "commitment", "source", "definition", "polarity", "unit")
+# A measure card's fields; a case measure is also a full KPI card (CASE_FIELDS)
+MEASURE_FIELDS: dict[str, Field] = {
+    "id": Field(TEXT, True), "title": Field(TEXT, True), "commitment": Field(TEXT, True),
+    "source": Field(TEXT, True), "definition": Field(TEXT, True), "polarity": Field(TEXT, True),
+    "unit": Field(TEXT, True), "decisions": Field((list,)), "benchmark": Field((dict, None)),
+    "kpis": Field((list,)), "published": Field((dict,)), "feed": Field((dict,)), "proportion": Field((bool,)),
+}
+CASE_FIELDS = {**KPI_FIELDS, **MEASURE_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -64,20 +82,15 @@ class MeasureCard:
 
 
 def load_measure(path: Path) -> MeasureCard:
-    raw = yaml.safe_load(path.read_text())
-    missing = [k for k in REQUIRED if k not in raw]
-    if missing:
-        raise CardError(f"{path}: missing {', '.join(missing)}")
-    if raw["commitment"] not in COMMITMENTS:
-        raise CardError(f"{path}: commitment {raw['commitment']!r} not in {sorted(COMMITMENTS)}")
-    if raw["source"] not in SOURCES:
-        raise CardError(f"{path}: source {raw['source']!r} not in {SOURCES}")
-    if raw["unit"] not in UNITS:
-        raise CardError(f"{path}: unit {raw['unit']!r} not in {UNITS}")
-    if raw["polarity"] not in POLARITIES:
-        raise CardError(f"{path}: polarity {raw['polarity']!r} not in {POLARITIES}")
-    source = raw["source"]
-    kpi_card = load_card(path) if source == "case" else None
+    raw = read_card(path)
+    source = raw.get("source") if isinstance(raw, dict) else None
+    # the source decides the schema: a case measure is a full KPI card as well
+    check_fields(path, raw, CASE_FIELDS if source == "case" else MEASURE_FIELDS)
+    check_choice(path, raw, "commitment", COMMITMENTS)
+    check_choice(path, raw, "source", SOURCES)
+    check_choice(path, raw, "unit", UNITS)
+    check_choice(path, raw, "polarity", POLARITIES)
+    kpi_card = load_card(path, CASE_FIELDS) if source == "case" else None
     kpis = tuple(raw.get("kpis") or ())
     if source == "kpi" and not kpis:
         raise CardError(f"{path}: a kpi measure names the KPI(s) it is (kpis: [KPInn])")

@@ -26,7 +26,6 @@ why), and such months never count towards a persistent breach.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -34,6 +33,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib import db
+from pipelines.lib.calendar import month_end, shift_months
 from pipelines.lib.contract import contract, ident
 from pipelines.lib.kpi_cards import LOOKBACK_ALL, KpiCard, load_cards
 from pipelines.lib.paths import SQL_DIR
@@ -107,12 +107,8 @@ def _record_reasons(con: duckdb.DuckDBPyConnection, card: KpiCard, months: list[
 
 def _months_earlier(d: date, months: int) -> date:
     """Month arithmetic as kpis.md: a month end goes to the month end `months` earlier, other days keep the day."""
-    m = d.year * 12 + d.month - 1 - months
-    year, month = divmod(m, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    if d.day == calendar.monthrange(d.year, d.month)[1]:
-        return date(year, month + 1, last)
-    return date(year, month + 1, min(d.day, last))
+    shifted = shift_months(d, -months)
+    return month_end(shifted) if d == month_end(d) else shifted
 
 
 def window_start(period_end: date, basis: str) -> date:

@@ -77,6 +77,12 @@ def _quality_failures(con: duckdb.DuckDBPyConnection, first: date, last: date) -
         params={"ps": first.replace(day=1), "pe": last}).pl()
 
 
+def _with_commentary(report: pl.DataFrame, issues: pl.DataFrame | None) -> pl.DataFrame:
+    if issues is None or not issues.height:
+        return report
+    return pl.concat([report, issues], how="diagonal_relaxed") if report.width else issues
+
+
 def files_received(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every entry of the current drop: used (and for which tables), not used or refused, and why."""
     has = con.sql("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staged' AND "
@@ -110,12 +116,14 @@ def data_quality_html(con: duckdb.DuckDBPyConnection, first: date, last: date, s
 
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: date,
-                  status_first: date | None = None) -> dict[Path, int]:
+                  status_first: date | None = None, commentary_issues: pl.DataFrame | None = None
+                  ) -> dict[Path, int]:
     """The analysts' tables. Every computed value is kept, with its data-quality status (dq_status:
     published, or blocked by a critical check, reason in kpi_status.csv), except "no data" months, whose
     inputs are absent: no value, and null_reason says why. The published packs leave both out.
     kpi_status.csv and data_quality.html also cover the months from `status_first` (the 12 months the run
-    recomputed for trends and breaches)."""
+    recomputed for trends and breaches). `commentary_issues`: the faults of the run's commentary file(s)
+    (pipelines/lib/commentary.issues_frame), added to error_report.csv."""
     status = kpi_status_frame(con, min(first, status_first or first), last)
     values = (kpi_values_frame(con, first, last)
               .join(status.select("kpi_id", "period_end", pl.col("status").alias("dq_status"), "reasons"),
@@ -140,7 +148,7 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
         restricted / "kpi_values_by_team.csv": team_rows,
         restricted / "rejections.csv": rejected_cells(con),
         restricted / "quarantined_rows.csv": quarantined_rows(con),
-        restricted / "error_report.csv": error_report(con, first, last),
+        restricted / "error_report.csv": _with_commentary(error_report(con, first, last), commentary_issues),
         # counts per table and publication status: published
         out / "staged_tables.csv": staged_summary(con),
         out / "kpi_status.csv": status,

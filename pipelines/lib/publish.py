@@ -20,6 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.lib.atomic import renamed_into_place
+
 RUN_PREFIX = ".run-"
 RESTRICTED = "restricted"
 PREVIOUS = ".previous"  # inside a run folder: the files it replaced, until the swap is complete
@@ -57,16 +59,14 @@ def _finish(path: Path) -> None:
 
 
 def write_file(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write one output with `write(path)`; restricted outputs are made 0600 before anything can publish them.
-    A failed write leaves no partial file behind (the run folder is discarded anyway)."""
+    """Write one output with `write(a temporary path)`, renamed into place (pipelines/lib/atomic.py); restricted
+    outputs are made 0600 before the rename, so before anything can publish them. A failed write leaves no
+    partial file behind (the run folder is discarded anyway)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        write(path)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    _finish(path)
+    with renamed_into_place(path) as tmp:
+        write(tmp)
+        _finish(tmp)
     return path
 
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import polars as pl
@@ -24,6 +25,9 @@ from pipelines.lib.contract import Table, contract, ident
 from pipelines.lib.parsing import reject_reason, typed_expr
 from pipelines.lib.pseudonymise import PseudonymKeyError, fingerprint, pseudonym
 from pipelines.lib.reference import install_reference, postcode_frame
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 CELL_COLUMNS = ("column_name", "source_row", "value", "reason")
 REJECTION_SCHEMA = {
@@ -324,6 +328,29 @@ def staged_drop_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in db.rows(con, "SELECT drop_id FROM staged.drops")}
 
 
+class ReturnRegistry(Protocol):
+    """What staging needs of the statutory-return adapters, handed in by the caller
+    (pipelines.lib.returns.REGISTRY): staging imports nothing from the adapters, which build on its readers."""
+
+    suffixes: Sequence[str]                      # file suffixes a return may have
+    fills: Mapping[str, tuple[str, ...]]         # format -> the contract tables it can fill
+    precedence: Sequence[str]                    # formats, the first staged when two fill one table
+    combined_tables: Sequence[str]               # tables combined across formats (the first kept per record)
+    derived_id_separator: str                    # '<person id><separator><rest>' in ids an adapter built
+
+    def recognise(self, path: Path) -> ReturnAdapterLike | None: ...
+
+    def refusal(self, path: Path) -> str | None: ...
+
+    def expected_brief(self) -> str: ...
+
+
+class ReturnAdapterLike(Protocol):
+    name: str
+
+    def adapt(self, paths: list[Path]) -> Any: ...  # a returns.base.Adapted
+
+
 @dataclass
 class DropFiles:
     tables: dict[str, Path] = field(default_factory=dict)       # contract table -> its file (named after it)
@@ -333,10 +360,9 @@ class DropFiles:
     messages: list[str] = field(default_factory=list)
 
 
-def _find_files(drop: Drop) -> DropFiles:
+def _find_files(drop: Drop, registry: ReturnRegistry) -> DropFiles:
     """Contract tables by file name; other CSV, XML and Excel files by content (statutory returns, local feeds)."""
     from pipelines.lib.commentary import is_commentary_file
-    from pipelines.lib.returns import RETURN_SUFFIXES, expected_brief, recognise, refusal
 
     names = contract()
     out = DropFiles()
@@ -354,14 +380,14 @@ def _find_files(drop: Drop) -> DropFiles:
             out.commentary.append(path)  # not a contract table: read for the packs (pipelines/lib/commentary.py)
         elif suffix == ".csv" and feed_header is not None and _csv_header(path) == feed_header:
             out.local_feeds.append(path)
-        elif suffix in RETURN_SUFFIXES:
-            adapter = recognise(path)
-            why = refusal(path) if adapter is None else None
+        elif suffix in registry.suffixes:
+            adapter = registry.recognise(path)
+            why = registry.refusal(path) if adapter is None else None
             if why:  # refused by design (a DTD, a bomb): say so, not "unknown shape"
                 out.messages.append(f"{f['name']}: {why}; kept in the archive, not staged")
             elif adapter is None:
                 out.messages.append(f"{f['name']}: no contract table named {stem!r} and not a statutory return of a "
-                                    f"known shape ({expected_brief()}); kept in the archive, not staged")
+                                    f"known shape ({registry.expected_brief()}); kept in the archive, not staged")
             else:
                 out.returns.setdefault(adapter.name, (adapter, []))[1].append(path)
         elif suffix not in SUPPORTED:
@@ -380,16 +406,14 @@ def _csv_header(path: Path) -> set[str] | None:
         return None
 
 
-def _derive_ids(frame: pl.DataFrame, columns: list[str], key: bytes) -> pl.DataFrame:
+def _derive_ids(frame: pl.DataFrame, columns: list[str], key: bytes, separator: str) -> pl.DataFrame:
     """Ids an adapter built as '<person id>|<suffix>': the person part becomes its pseudonym."""
-    from pipelines.lib.returns.base import DERIVED_ID_SEPARATOR
-
     for col in columns:
         if col not in frame.columns:
             continue
         mapping = {}
         for v in frame[col].drop_nulls().unique().to_list():
-            person, sep, rest = v.rpartition(DERIVED_ID_SEPARATOR)
+            person, sep, rest = v.rpartition(separator)
             mapping[v] = (f"{pseudonym(key, person.strip().upper())}-{rest}" if sep
                           else pseudonym(key, v.strip().upper()))
         frame = frame.with_columns(pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String))
@@ -405,14 +429,12 @@ class _Returns:
     covered_from: dict[str, dict[str, date]] = field(default_factory=dict)  # format -> table -> covered from
 
 
-def _adapt_returns(drop: Drop, found: DropFiles, key: bytes) -> _Returns:
+def _adapt_returns(drop: Drop, found: DropFiles, key: bytes, registry: ReturnRegistry) -> _Returns:
     """Every statutory return of the drop through its adapter; issues become rejections, messages, issue rows."""
     out = _Returns()
     names = contract()
-    from pipelines.lib.returns import FILLS
-
     for fmt, (adapter, paths) in found.returns.items():
-        fills = FILLS.get(fmt)
+        fills = registry.fills.get(fmt)
         if fills and all(t in found.tables and _has_rows(found.tables[t]) for t in fills):
             out.messages.append(f"{', '.join(p.name for p in paths)}: {fmt} not adapted: every table it fills "
                                 "is staged from this drop's SSD files")
@@ -445,7 +467,7 @@ def _adapt_returns(drop: Drop, found: DropFiles, key: bytes) -> _Returns:
                 out.messages.append(f"{', '.join(adapted.files)}: {fmt} gave a table {table!r} that is not in the "
                                     "contract; not staged")
                 continue
-            frame = _derive_ids(frame, adapted.derived_ids.get(table, []), key)
+            frame = _derive_ids(frame, adapted.derived_ids.get(table, []), key, registry.derived_id_separator)
             out.frames.setdefault(table, []).append((fmt, frame))
     return out
 
@@ -480,23 +502,24 @@ def _header_notes(path: Path, table: Table, raw: pl.DataFrame) -> list[str]:
     return notes
 
 
-def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: str) -> StageSummary:
+def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: str, *,
+               registry: ReturnRegistry) -> StageSummary:
     """Stage one archived drop (a no-op when it is already staged).
 
     Files named after a contract table are staged as they are. Other CSV, XML and Excel files go through the
-    statutory-return adapters (pipelines/lib/returns); when a drop has both an SSD table and a return that fills
-    the same table, the SSD table wins (unless it has a header and no rows) and a message says so. CSVs whose
-    header is exactly the local_feeds columns are staged together as local_feeds.
+    statutory-return adapters of `registry` (pipelines.lib.returns.REGISTRY); when a drop has both an SSD table
+    and a return that fills the same table, the SSD table wins (unless it has a header and no rows) and a message
+    says so. CSVs whose header is exactly the local_feeds columns are staged together as local_feeds.
     """
     ensure_schema(con)
     ensure_key(con, key)
     if drop.drop_id in staged_drop_ids(con):
         return StageSummary(drop.drop_id, "already staged")
-    found = _find_files(drop)
+    found = _find_files(drop, registry)
     files = found.tables
     summary = StageSummary(drop.drop_id, "staged", messages=_kept_out_messages(drop) + found.messages)
     used: dict[str, list[str]] = {}  # file -> the tables staged from it
-    returns = _adapt_returns(drop, found, key) if found.returns else _Returns()
+    returns = _adapt_returns(drop, found, key, registry) if found.returns else _Returns()
     summary.messages.extend(returns.messages)
     prepared = []
     file_rejections = list(returns.rejections)
@@ -523,12 +546,11 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                 continue
         elif table.name in returns.frames:
             parts = returns.frames[table.name]
-            from pipelines.lib.returns import COMBINED_TABLES, PRECEDENCE
-
-            if table.name not in COMBINED_TABLES:
+            precedence = list(registry.precedence)
+            if table.name not in registry.combined_tables:
                 # one format per table: the first in precedence order (a record in two returns would otherwise
                 # be counted twice, their derived ids differing)
-                best = min((fmt for fmt, _ in parts), key=PRECEDENCE.index)
+                best = min((fmt for fmt, _ in parts), key=precedence.index)
                 dropped = sorted({fmt for fmt, _ in parts} - {best})
                 if dropped:
                     summary.messages.append(f"table {table.name}: staged from the {best}; the "
@@ -536,7 +558,7 @@ def stage_drop(con: duckdb.DuckDBPyConnection, drop: Drop, key: bytes, la_code: 
                 parts = [(fmt, f) for fmt, f in parts if fmt == best]
             else:
                 # children combined across formats, the first kept for a child in several: in precedence order
-                parts = sorted(parts, key=lambda p: PRECEDENCE.index(p[0]))
+                parts = sorted(parts, key=lambda p: precedence.index(p[0]))
             formats = " and ".join(dict.fromkeys(fmt for fmt, _ in parts))
             carried = pl.concat([f for _, f in parts], how="diagonal").drop("source_location", strict=False)
             carried_from = ", ".join(dict.fromkeys(carried["source_file"].drop_nulls().to_list()))

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.lib.commentary import write_example
+
 from . import corporate, local_feeds
 from . import drops as writer
 from . import params as P
@@ -193,6 +195,7 @@ def generate(
                            annex_a=(dd + dt.timedelta(days=1)).day == 1,  # a month end
                            year_end=returns_only or (dd.month, dd.day) == (3, 31))
         written.append(folder)
+    write_example(written[-1], drop_dates[-1])  # the commentary template's example rows, for the demo's pack
     return written
 
 

@@ -35,8 +35,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from pipelines.lib.atomic import renamed_into_place
 from pipelines.lib.returns.annex_a import annex_a_schema
-from scorecard_tools.generator.returns_common import Tables, load_tables, renamed_into_place
+from scorecard_tools.generator.returns_common import Tables, load_tables
 from scorecard_tools.generator.returns_common import cell_date as _date
 
 TABLES = ("ssd_person", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry",

@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape
 
 import polars as pl
 
+from pipelines.lib.atomic import renamed_into_place
+
 Tables = dict[str, list[dict[str, str | None]]]
 
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -61,14 +63,6 @@ def cell_date(text: str | None) -> dt.date | None:
 def xml_element(name: str, value: str | None, indent: str) -> str:
     """``<name>value</name>`` on its own line, escaped; nothing when the value is empty (as real exports do)."""
     return f"{indent}<{name}>{escape(value)}</{name}>\n" if value else ""
-
-
-@contextmanager
-def renamed_into_place(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; renamed to ``path`` when the block ends without error."""
-    tmp = path.with_name(path.name + ".tmp")
-    yield tmp
-    tmp.replace(path)
 
 
 @contextmanager

@@ -1,3 +1,5 @@
+-- role: breakdown (the council a person's records are counted under: a table read only through it never makes a figure "no data";
+-- see pipelines/lib/lineage.py)
 -- The owning council of each person: the council of their latest HOME address's postcode
 -- (postcode_ref carries the upper-tier authority's DfE la_code). A home outside the owning
 -- councils is 'other'; no home postcode, or one the reference cannot locate, is 'unknown'.

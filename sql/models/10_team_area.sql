@@ -1,3 +1,5 @@
+-- role: breakdown (the council a team's records are counted under: a table read only through it never makes a figure "no data";
+-- see pipelines/lib/lineage.py)
 -- The owning council of each team (one row per team): its parent in ssd_department when the parent is an
 -- owning council; 'joint' when the department lists the team under both councils (the joint workforce
 -- return of North and West Northamptonshire), so it is never counted twice; else 'unknown'.

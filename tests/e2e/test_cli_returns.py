@@ -273,11 +273,12 @@ def test_an_annex_a_alone_gives_no_figure_that_reads_before_its_window(annex_a_p
 
 def _stage_alone(folder: Path, state: Path) -> duckdb.DuckDBPyConnection:
     from pipelines.lib.archive import archive_drop, archived_drops
+    from pipelines.lib.returns import REGISTRY
     from pipelines.lib.staging import stage_drop
 
     archive_drop(folder, state / "archive")
     con = duckdb.connect()
-    stage_drop(con, archived_drops(state / "archive")[0], KEY, "928")
+    stage_drop(con, archived_drops(state / "archive")[0], KEY, "928", registry=REGISTRY)
     return con
 
 

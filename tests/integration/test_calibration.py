@@ -12,6 +12,7 @@ from pipelines.lib import db
 from pipelines.lib.archive import archive_drop, archived_drops, landing_drops
 from pipelines.lib.kpi_cards import load_cards
 from pipelines.lib.kpi_engine import compute_kpis
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop, use_current
 
 MARCH_2020 = date(2020, 3, 31)
@@ -28,7 +29,7 @@ def march_2020(tmp_path_factory) -> dict[str, float | None]:
         archive_drop(folder, work / "archive")
     con = duckdb.connect()
     for drop in archived_drops(work / "archive"):
-        stage_drop(con, drop, b"calibration-key-" * 2, "928")
+        stage_drop(con, drop, b"calibration-key-" * 2, "928", registry=REGISTRY)
     use_current(con)
     compute_kpis(con, MARCH_2020, MARCH_2020)
     return {c.id: db.scalar(con, "SELECT value FROM kpi_values WHERE kpi_id = $k AND basis = $b AND area = 'all' "

@@ -99,12 +99,13 @@ AREA_LACKS = (
 
 def _stage(landing, state, con: duckdb.DuckDBPyConnection) -> None:
     from pipelines.lib.archive import archive_drop, archived_drops, landing_drops
+    from pipelines.lib.returns import REGISTRY
     from pipelines.lib.staging import stage_drop, use_current
 
     for folder in landing_drops(landing):
         archive_drop(folder, state / "archive")
     for drop in archived_drops(state / "archive"):
-        stage_drop(con, drop, PSEUDONYM_KEY, "928")
+        stage_drop(con, drop, PSEUDONYM_KEY, "928", registry=REGISTRY)
     use_current(con)
 
 

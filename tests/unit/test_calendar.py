@@ -190,3 +190,37 @@ def test_add_working_days_matches_reference_loop(con, start, n):
 @given(start=DATES, n=st.integers(min_value=0, max_value=60))
 def test_add_working_days_matches_reference_loop_including_zero(con, start, n):
     assert add_wd(con, start, n) == reference_add(start, n)
+
+
+# ---------------------------------------------------------------- the one calendar in Python
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(1985, 1, 1), max_value=date(2050, 12, 31)), st.integers(min_value=0, max_value=80))
+def test_python_add_working_days_is_the_spec_rule(d, n):
+    # inside the bank-holiday table and outside it (before 1990, after 2045: weekdays only, as the SQL calendar)
+    from pipelines.lib.calendar import add_working_days
+
+    assert add_working_days(d, n) == reference_add(d, n)
+
+
+@pytest.mark.parametrize(("d", "months", "expected"), [
+    (date(2020, 1, 31), 1, date(2020, 2, 29)),    # clamped to a leap February
+    (date(2021, 1, 31), 1, date(2021, 2, 28)),
+    (date(2020, 3, 31), -1, date(2020, 2, 29)),
+    (date(2020, 3, 15), -15, date(2018, 12, 15)),  # across year ends, backwards
+    (date(2019, 12, 31), 2, date(2020, 2, 29)),
+    (date(2019, 8, 30), 0, date(2019, 8, 30)),
+])
+def test_shift_months_keeps_the_day_or_takes_the_month_end(d, months, expected):
+    from pipelines.lib.calendar import shift_months
+
+    assert shift_months(d, months) == expected
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_month_end_is_the_day_before_the_next_month(d):
+    from pipelines.lib.calendar import month_end
+
+    end = month_end(d)
+    assert (end.year, end.month) == (d.year, d.month) and (end + timedelta(days=1)).day == 1

@@ -174,3 +174,15 @@ def test_duplicates_are_found_across_files(tmp_path):
 def test_every_plan_status_is_accepted(tmp_path, status):
     rows, issues = read_commentary([write(tmp_path, f"KPI01,2025-03,Words,,,,,{status.upper()}")], KPIS)
     assert issues == [] and rows[0].plan_status == status
+
+
+def test_the_demo_drop_gets_the_template_rows_and_an_earlier_drop_none(tmp_path):
+    from pipelines.lib.commentary import write_example
+
+    march = tmp_path / "2025-03-31"
+    march.mkdir()
+    assert write_example(march, date(2025, 3, 31)) == march / "commentary.csv"
+    assert (march / "commentary.csv").read_bytes() == TEMPLATE.read_bytes()
+    early = tmp_path / "2020-03-31"
+    early.mkdir()
+    assert write_example(early, date(2020, 3, 31)) is None and not list(early.iterdir())

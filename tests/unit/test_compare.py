@@ -121,3 +121,22 @@ def test_contextual_comparators_have_no_position():
         c = compare.kpi_comparison(cards[kpi], date(2020, 3, 31))
         assert c.contextual and c.position is None and c.contextual_note.startswith("Contextual only")
     assert compare.kpi_comparison(cards["KPI02"], date(2020, 3, 31)).contextual is False
+
+
+def test_published_measures_get_the_same_record():
+    """A core-data-set published measure's Comparison carries published.comparators' numbers (one rule set)."""
+    from pipelines.lib.core import published as pb
+
+    frame = pb.published_values()
+    raw = next(r for r in pb.cards_with_published() if r["id"] == "CDS_FP07")
+    year = pb.latest_period(frame, "CDS_FP07")
+    c = compare.published_comparison(frame, raw, year)
+    d = pb.comparators(frame, "CDS_FP07", year)
+    assert (c.neighbour_mean, c.neighbour_n, c.england, c.rank, c.quartile) == (
+        d["sn_mean"], d["sn_n"], d["england_value"], d["rank"], d["quartile"])
+    assert c.trust_value_compared == d["trust"]["value"] and [x.la_code for x in c.councils] == ["940", "941"]
+    assert c.group == ("928", "Northamptonshire") and c.model_version == d["model_version"]
+    # 2024/25: trust 80.5 % (940 + 941 counts) against the neighbours' 83.7 %: 3.2 points apart, within 5 % of
+    # 83.7 (4.2 points), so "in line with" although lower (polarity high)
+    assert year == 2025 and c.trust_value_compared == pytest.approx(80.476, abs=1e-3)
+    assert c.neighbour_mean == pytest.approx(83.7) and c.position == "in line with"

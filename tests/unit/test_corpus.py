@@ -21,6 +21,7 @@ import yaml
 from pipelines.lib import db
 from pipelines.lib.archive import DropError, archive_drop
 from pipelines.lib.contract import ident
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -111,7 +112,7 @@ def check_drop(con, case: Path, spec: dict, archive: Path) -> None:
     try:
         outcome = archive_drop(folder, archive)
         # a withdrawn drop is not staged (as the staging asset skips it)
-        summary = stage_drop(con, outcome.drop, KEY, LA) if outcome.drop.withdrawn is None else None
+        summary = stage_drop(con, outcome.drop, KEY, LA, registry=REGISTRY) if outcome.drop.withdrawn is None else None
     except Exception as exc:  # noqa: BLE001 - the point of the corpus: nothing escapes
         pytest.fail(f"{case.name}: {type(exc).__name__} escaped: {exc}")
     assert outcome.status == spec.get("archive", "archived")

@@ -10,6 +10,7 @@ import duckdb
 
 from pipelines.lib.archive import archive_drop
 from pipelines.lib.quality.sql_checks import run_sql_checks
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop
 
 KEY = bytes(range(32))
@@ -28,7 +29,7 @@ def _findings(tmp: Path, drops: list[tuple[str, dict[str, str]]]) -> list[dict]:
         path.mkdir(parents=True)
         for name, text in files.items():
             (path / name).write_text(text)
-        stage_drop(con, archive_drop(path, tmp / "archive").drop, KEY, "941")
+        stage_drop(con, archive_drop(path, tmp / "archive").drop, KEY, "941", registry=REGISTRY)
     return run_sql_checks(con, drops[-1][0], date(2024, 3, 1), date(2024, 3, 31))
 
 

@@ -149,6 +149,7 @@ EXPECTED = {
 def findings(tmp_path_factory) -> list[dict]:
     from pipelines.lib.archive import archive_drop
     from pipelines.lib.quality.sql_checks import run_sql_checks
+    from pipelines.lib.returns import REGISTRY
     from pipelines.lib.staging import stage_drop
 
     root = tmp_path_factory.mktemp("dfe")
@@ -159,7 +160,7 @@ def findings(tmp_path_factory) -> list[dict]:
     outcome = archive_drop(folder, root / "archive")
     con = duckdb.connect()
     try:
-        summary = stage_drop(con, outcome.drop, KEY, "941")
+        summary = stage_drop(con, outcome.drop, KEY, "941", registry=REGISTRY)
         assert summary.messages == [] and not db_rows(con, "SELECT * FROM staged.quarantine")
         wide = run_sql_checks(con, outcome.drop.drop_id, date(2000, 1, 1), date(2024, 3, 31))
         # a run of March 2024 alone: every record is checked whatever its date (README "Data quality"), so the

@@ -6,12 +6,13 @@ from datetime import date
 
 import pytest
 
+from pipelines.lib.calendar import month_end
 from pipelines.lib.scorecard import exceptions as ex
-from pipelines.lib.scorecard.rules import AMBER, GREEN, NO_VALUE, RED, Target, _month_end
+from pipelines.lib.scorecard.rules import AMBER, GREEN, NO_VALUE, RED, Target
 
 
 def me(y: int, m: int) -> date:
-    return _month_end(y, m)
+    return month_end(date(y, m, 1))
 
 
 def monthly(start: tuple[int, int], rags: str) -> list[tuple[date, str]]:

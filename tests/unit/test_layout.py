@@ -1,5 +1,6 @@
 """The runtime is not the tooling: nothing in pipelines/ imports scorecard_tools (the synthetic-authority
-generator and the benchmark builder) except the CLI's `generate` command, which imports it when it runs."""
+generator and the benchmark builder) except the CLI's `generate` command, which imports it when it runs.
+Staging imports nothing from the statutory-return adapters: its caller hands it their registry."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pipelines.lib.paths import PROJECT_ROOT
 TOOLS = "scorecard_tools"
 
 
-def _tool_references(path: Path) -> list[tuple[str, int, str]]:
-    """(enclosing function or '<module>', line, what) for every import of, or string naming, the tools package."""
+def _tool_references(path: Path, package: str = TOOLS) -> list[tuple[str, int, str]]:
+    """(enclosing function or '<module>', line, what) for every import of, or string naming, a package."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: list[tuple[str, int, str]] = []
 
@@ -28,8 +29,8 @@ def _tool_references(path: Path) -> list[tuple[str, int, str]]:
                 names = [child.module]
             elif isinstance(child, ast.Constant) and isinstance(child.value, str):
                 # importlib.import_module("scorecard_tools...") or __import__ would dodge an import scan
-                names = [child.value] if child.value.startswith(TOOLS) else []
-            found.extend((inner, child.lineno, n) for n in names if n == TOOLS or n.startswith(TOOLS + "."))
+                names = [child.value] if child.value.startswith(package) else []
+            found.extend((inner, child.lineno, n) for n in names if n == package or n.startswith(package + "."))
             visit(child, inner)
 
     visit(tree, "<module>")
@@ -75,3 +76,36 @@ def test_scorecard_generate_runs_the_tools_from_the_installed_command(tmp_path):
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "2025-02-28" / "ssd_person.csv").is_file()
+
+
+def test_staging_imports_nothing_from_the_adapters():
+    staging = PROJECT_ROOT / "pipelines" / "lib" / "staging.py"
+    assert _tool_references(staging, "pipelines.lib.returns") == []
+    # while the adapters do build on staging's readers (so the scan would see an import the other way)
+    read_903 = PROJECT_ROOT / "pipelines" / "lib" / "returns" / "ssda903" / "read.py"
+    assert _tool_references(read_903, "pipelines.lib.staging")
+
+
+def test_staging_uses_the_registry_it_is_handed(tmp_path):
+    import duckdb
+
+    from pipelines.lib.archive import archive_drop
+    from pipelines.lib.returns import REGISTRY, Registry
+    from pipelines.lib.staging import stage_drop
+
+    class NoReturns(Registry):
+        recognise = staticmethod(lambda path: None)
+        refusal = staticmethod(lambda path: None)
+
+    folder = tmp_path / "landing" / "2020-03-31"
+    folder.mkdir(parents=True)
+    (folder / "903_header_2019-20.csv").write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,1,01/02/2010,WBRI,,,\n")
+    drop = archive_drop(folder, tmp_path / "archive").drop
+    key = bytes(range(32))
+    con = duckdb.connect()
+    with_903 = stage_drop(con, drop, key, "941", registry=REGISTRY)
+    without = stage_drop(duckdb.connect(), drop, key, "941", registry=NoReturns())
+    assert not any("not a statutory return" in m for m in with_903.messages)
+    assert con.execute("SELECT count(*) FROM staged.ssd_person").fetchone() == (1,)
+    assert any(m.startswith("903_header_2019-20.csv: no contract table named") and "not a statutory return" in m
+               for m in without.messages), without.messages

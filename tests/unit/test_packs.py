@@ -51,8 +51,8 @@ def packs(small_warehouse, tmp_path_factory):
     if len(red) > 1:
         notes.append(CommentaryRow("commentary.csv", 2, red[1], "2020-01", "Written in January.", "", "", ""))
     out4 = tmp / "commentary"
-    files["commented"] = [packs.render_ocg_pack(con, PERIOD, out4, commentary_rows=notes)]
-    commented = packs.ocg_context(con, PERIOD, with_charts=False, commentary_rows=notes)
+    files["commented"] = [packs.render_ocg_pack(con, PERIOD, out4, commentary=notes)]
+    commented = packs.ocg_context(con, PERIOD, with_charts=False, commentary=notes)
     # a team whose name is markup and a formula: escaped in HTML, never a formula in the workbook
     hostile_team = con.execute("SELECT min(team) FROM kpi_values WHERE team IS NOT NULL").fetchall()[0][0]
     con.execute("UPDATE kpi_values SET team = $t WHERE team = $old", {"t": HOSTILE, "old": hostile_team})
@@ -156,7 +156,7 @@ def test_workbook_sheets(packs):
 
     with zipfile.ZipFile(packs["files"]["xlsx"][0]) as z:
         wb = z.read("xl/workbook.xml").decode()
-    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Definitions"):
+    for sheet in ("Summary", "KPI values", "By team", "Data quality", "Commentary", "Definitions"):
         assert f'name="{sheet}"' in wb
 
 

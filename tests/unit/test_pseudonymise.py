@@ -23,6 +23,7 @@ from pipelines.lib.pseudonymise import (
     pseudonym,
     pseudonymise,
 )
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop
 
 KEY_A = bytes.fromhex("00" * 31 + "01")
@@ -41,7 +42,7 @@ def stage(tmp_path: Path, files: dict[str, str], key: bytes, name: str = "2024-0
         (folder / fname).write_text(text)
     drop = archive_drop(folder, tmp_path / "archive").drop
     con = duckdb.connect()
-    summary = stage_drop(con, drop, key, "941")
+    summary = stage_drop(con, drop, key, "941", registry=REGISTRY)
     return con, summary
 
 
@@ -275,9 +276,9 @@ def test_a_run_under_another_key_is_refused_before_anything_is_staged(tmp_path):
         folder.mkdir(parents=True)
         (folder / "ssd_person.csv").write_text(person)
         drops.append(archive_drop(folder, archive).drop)
-    assert stage_drop(con, drops[0], KEY_A, "941").status == "staged"
+    assert stage_drop(con, drops[0], KEY_A, "941", registry=REGISTRY).status == "staged"
     with pytest.raises(PseudonymKeyError) as refused:
-        stage_drop(con, drops[1], KEY_B, "941")
+        stage_drop(con, drops[1], KEY_B, "941", registry=REGISTRY)
     message = str(refused.value)
     assert f"(fingerprint {fingerprint(KEY_B)}) is not the key this warehouse was staged with " \
            f"(fingerprint {fingerprint(KEY_A)})" in message
@@ -285,5 +286,5 @@ def test_a_run_under_another_key_is_refused_before_anything_is_staged(tmp_path):
     assert KEY_A.hex() not in message and KEY_B.hex() not in message
     assert db.rows(con, "SELECT drop_id FROM staged.drops") == [("2024-02-29",)]
     # under the warehouse's own key the next drop links: the same child, the same pseudonym
-    assert stage_drop(con, drops[1], KEY_A, "941").status == "staged"
+    assert stage_drop(con, drops[1], KEY_A, "941", registry=REGISTRY).status == "staged"
     assert db.rows(con, "SELECT DISTINCT pers_person_id FROM staged.ssd_person") == [(pseudonym(KEY_A, "P001"),)]

@@ -73,6 +73,7 @@ def _every_column(table: str, text: str) -> str:
 
 def _build(root: Path, bad: bool) -> duckdb.DuckDBPyConnection:
     from pipelines.lib.archive import archive_drop, archived_drops
+    from pipelines.lib.returns import REGISTRY
     from pipelines.lib.staging import stage_drop
 
     previous = root / "landing" / "2020-02-29"
@@ -89,7 +90,7 @@ def _build(root: Path, bad: bool) -> duckdb.DuckDBPyConnection:
         archive_drop(folder, root / "archive")
     con = duckdb.connect(str(root / "warehouse.duckdb"))
     for drop in archived_drops(root / "archive"):
-        stage_drop(con, drop, KEY, "928")
+        stage_drop(con, drop, KEY, "928", registry=REGISTRY)
     _kpi_values(con, bad)
     return con
 

@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines.lib.archive import archive_drop, archived_drops
 from pipelines.lib.records import rejected_cells
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop
 
 HEADER = ("cont_contact_id,cont_person_id,cont_contact_date,cont_contact_source_code,cont_contact_outcome_json,"
@@ -22,7 +23,7 @@ def _stage(tmp_path: Path, rows: str):
     archive_drop(drop, tmp_path / "archive")
     con = duckdb.connect()
     [archived] = archived_drops(tmp_path / "archive")
-    return con, stage_drop(con, archived, b"test-key-" * 4, "928")
+    return con, stage_drop(con, archived, b"test-key-" * 4, "928", registry=REGISTRY)
 
 
 def test_a_huge_rejected_value_is_quoted_short(tmp_path: Path):

@@ -15,6 +15,7 @@ import pytest
 
 from pipelines.lib import db
 from pipelines.lib.archive import Drop, archive_drop
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop, use_current
 
 KEY = bytes(range(32))
@@ -120,7 +121,7 @@ def dirty(tmp_path_factory):
         "notes.txt": "delivered late\n",
     })
     con = duckdb.connect()
-    summary = stage_drop(con, drop, KEY, LA)
+    summary = stage_drop(con, drop, KEY, LA, registry=REGISTRY)
     yield con, summary, drop
     con.close()
 
@@ -295,7 +296,7 @@ def contacts_csv(*ids: str) -> str:
 def test_restaging_the_same_drop_is_a_no_op(tmp_path):
     drop = make_drop(tmp_path, "2024-01-31", {"ssd_contacts.csv": contacts_csv("C1", "C2", "C2")})
     con = duckdb.connect()
-    first = stage_drop(con, drop, KEY, LA)
+    first = stage_drop(con, drop, KEY, LA, registry=REGISTRY)
     assert first.status == "staged"
 
     def counts():
@@ -306,7 +307,7 @@ def test_restaging_the_same_drop_is_a_no_op(tmp_path):
     # 13 Jan vs P2, 12 Jan) = 1; rejections: the three contract columns absent from the header
     # (source_code, outcome_json, decision_date) = 3; drops: 1
     assert counts() == [2, 1, 3, 1]
-    again = stage_drop(con, drop, KEY, LA)
+    again = stage_drop(con, drop, KEY, LA, registry=REGISTRY)
     assert again.status == "already staged"
     assert again.tables == []
     assert counts() == [2, 1, 3, 1]
@@ -317,8 +318,8 @@ def test_current_views_show_the_latest_drop_only(tmp_path):
     jan = make_drop(tmp_path, "2024-01-31", {"ssd_contacts.csv": contacts_csv("C1", "C2")})
     feb = make_drop(tmp_path, "2024-02-29", {"ssd_contacts.csv": contacts_csv("C1", "C2", "C3")})
     # staged out of order: the latest extract date wins, not the latest staged
-    stage_drop(con, feb, KEY, LA)
-    stage_drop(con, jan, KEY, LA)
+    stage_drop(con, feb, KEY, LA, registry=REGISTRY)
+    stage_drop(con, jan, KEY, LA, registry=REGISTRY)
     assert count(con, "SELECT count(*) FROM staged.ssd_contacts") == 5  # 2 + 3: every drop is kept
 
     use_current(con)
@@ -332,13 +333,13 @@ def test_current_views_show_the_latest_drop_only(tmp_path):
     feb2 = make_drop(tmp_path, "2024-02-29", {"ssd_contacts.csv": contacts_csv("C1", "C2", "C3", "C4")},
                      allow_revision=True)
     assert feb2.drop_id == "2024-02-29r2"
-    stage_drop(con, feb2, KEY, LA)
+    stage_drop(con, feb2, KEY, LA, registry=REGISTRY)
     assert db.rows(con, "SELECT DISTINCT drop_id FROM ssd_contacts") == [("2024-02-29r2",)]
     assert count(con, "SELECT count(*) FROM ssd_contacts") == 4
 
     # a later month then takes over
     mar = make_drop(tmp_path, "2024-03-31", {"ssd_contacts.csv": contacts_csv("C9")})
-    stage_drop(con, mar, KEY, LA)
+    stage_drop(con, mar, KEY, LA, registry=REGISTRY)
     assert db.rows(con, "SELECT cont_contact_id, drop_id FROM ssd_contacts") == [("C9", "2024-03-31")]
 
 
@@ -349,8 +350,8 @@ def test_a_withdrawn_drop_stops_being_current(tmp_path):
     con = duckdb.connect()
     feb = make_drop(tmp_path, "2024-02-29", {"ssd_contacts.csv": contacts_csv("C1", "C2", "C3")})
     stray = make_drop(tmp_path, "2024-03-15", {"ssd_contacts.csv": contacts_csv("C9")})
-    stage_drop(con, feb, KEY, LA)
-    stage_drop(con, stray, KEY, LA)
+    stage_drop(con, feb, KEY, LA, registry=REGISTRY)
+    stage_drop(con, stray, KEY, LA, registry=REGISTRY)
     use_current(con)
     assert current_drop_id(con) == "2024-03-15"
     withdraw_drop(tmp_path / "archive", "2024-03-15", "stray folder")
@@ -369,7 +370,7 @@ def test_binary_file_with_garbage_only_in_the_header_line_is_refused(tmp_path):
     png = bytes.fromhex("89504e470d0a1a0a0000000d49484452")  # \x89PNG\r\n\x1a\n....IHDR
     drop = make_drop(tmp_path, "2024-01-31", {"ssd_contacts.csv": png})
     con = duckdb.connect()
-    summary = stage_drop(con, drop, KEY, LA)
+    summary = stage_drop(con, drop, KEY, LA, registry=REGISTRY)
     got = db.rows(con, "SELECT column_name, source_row, reason FROM staged.rejections")
     assert len(got) == 1
     assert got[0][:2] == (None, None)
@@ -382,7 +383,7 @@ def test_out_of_range_int_is_a_rejection_not_a_crash(tmp_path):
     drop = make_drop(tmp_path, "2024-01-31", {"ssd_cp_plans.csv": (
         "cppl_cp_plan_id,cppl_person_id,cppl_number_of_previous_cpp\nCP1,P1,1e30\nCP2,P2,1\n")})
     con = duckdb.connect()
-    summary = stage_drop(con, drop, KEY, LA)
+    summary = stage_drop(con, drop, KEY, LA, registry=REGISTRY)
     assert summary.status == "staged"
     assert db.rows(con, "SELECT source_row, value, reason FROM staged.rejections "
                         "WHERE column_name = 'cppl_number_of_previous_cpp'") == [
@@ -395,7 +396,7 @@ def test_area_lookup_keeps_its_own_la_code(tmp_path):
     # overwrite it, or every area would become the authority.
     drop = make_drop(tmp_path, "2024-01-31", {"area_lookup.csv": "la_code,area_name\n940,North\n941,West\n"})
     con = duckdb.connect()
-    stage_drop(con, drop, KEY, "928")
+    stage_drop(con, drop, KEY, "928", registry=REGISTRY)
     assert db.rows(con, "SELECT la_code, area_name FROM staged.area_lookup ORDER BY 1") == [
         ("940", "North"), ("941", "West")]
 
@@ -410,7 +411,7 @@ def test_every_file_received_is_accounted_for_in_the_outputs(tmp_path):
         "notes.txt": "hello", ".hidden.csv": "a\n1\n", "ssd_professionals .csv": "a\n1\n",
     })
     con = duckdb.connect()
-    summary = stage_drop(con, drop, KEY, LA)
+    summary = stage_drop(con, drop, KEY, LA, registry=REGISTRY)
     got = files_received(con).drop("drop_id").to_dicts()
     assert got == summary.files
     assert [(f["file"], f["status"], f["tables"]) for f in got] == [

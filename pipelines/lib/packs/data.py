@@ -16,6 +16,7 @@ import polars as pl
 
 from pipelines.lib import db
 from pipelines.lib import formatting as fmt
+from pipelines.lib.calendar import month_end
 from pipelines.lib.compare import Comparison, kpi_comparison
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
@@ -35,10 +36,6 @@ RAG_LABELS = {  # text label and shape: never colour alone
 DIRECTION_LABELS = {"better": "⇧ better", "same": "⇨ same", "worse": "⇩ worse", "n/a": "– n/a"}
 BASIS_LABELS = {"month": "month", "quarter": "quarter to date", "fytd": "financial year to date",
                 "r12": "rolling 12 months", "r36": "rolling 36 months", "snapshot": "snapshot at month end"}
-
-
-def month_end(d: date) -> date:
-    return rules._month_end(d.year, d.month)
 
 
 def shift(d: date, months: int) -> date:

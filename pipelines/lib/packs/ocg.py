@@ -173,14 +173,14 @@ def _references(comp: dict | None) -> list[dict]:
     return out
 
 
-def _commentary(rows: list[dict], period_end: date, commentary_rows: Iterable[Any] | None) -> dict[str, Any]:
+def _commentary(rows: list[dict], period_end: date, commentary: Iterable[Any] | None) -> dict[str, Any]:
     """The performance team's commentary per KPI (pipelines/lib/commentary.py: the latest row written for the
     month or before; a Red or breached KPI with nothing written for the month is "commentary due")."""
     from pipelines.lib.commentary import commentary_for_pack
 
     rags = {r["kpi_id"]: r["rag_raw"] for r in rows}
     breaches = [r["kpi_id"] for r in rows if r["breach"]]
-    return commentary_for_pack(list(commentary_rows or []), period_end, rags, breaches)
+    return commentary_for_pack(list(commentary or []), period_end, rags, breaches)
 
 
 def _raw_month(pd: PackData, kpi_id: str, basis: str, d: date) -> dict | None:
@@ -246,8 +246,8 @@ def _view(c: Any) -> dict | None:
 
 
 def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: bool = True,
-                commentary_rows: Iterable[Any] | None = None) -> dict[str, Any]:
-    """Everything the OCG template shows (numbers already suppressed and formatted). `commentary_rows`: the
+                commentary: Iterable[Any] | None = None) -> dict[str, Any]:
+    """Everything the OCG template shows (numbers already suppressed and formatted). `commentary`: the
     performance team's commentary rows (pipelines.lib.commentary.read_commentary), none by default."""
     pd = PackData(con, period_end)
     published = pd.published_rows()
@@ -352,9 +352,11 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "benchmark_note": " ".join(str((card.raw.get("benchmark") or {}).get("note") or "").split()),
             "decisions": [" ".join(str(d).split()) for d in card.raw.get("decisions") or []],
         })
-    commentary = _commentary(summary, pd.period_end, commentary_rows)
+    views = _commentary(summary, pd.period_end, commentary)
     for row, section in zip(summary, sections, strict=True):
-        note = _view(commentary.get(row["kpi_id"]))
+        view = views.get(row["kpi_id"])
+        note = _view(view)
+        section["commentary_view"] = view  # the workbook's Commentary sheet reads the record itself
         for r in (row, section):
             r["commentary"] = note
             r["commentary_due"] = note is not None and note["due"]
@@ -373,8 +375,8 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
 
 
 def render_ocg_pack(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path,
-                    commentary_rows: Iterable[Any] | None = None) -> Path:
-    ctx = ocg_context(con, period_end, commentary_rows=commentary_rows)
+                    commentary: Iterable[Any] | None = None) -> Path:
+    ctx = ocg_context(con, period_end, commentary=commentary)
     html = render_template("ocg_pack.html", ctx, plotly=True)
     path = Path(out_dir) / f"ocg_pack_{ctx['period_end']:%Y-%m}.html"
     write_text(html, path)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipelines.lib.commentary import CommentaryRow
 from pipelines.lib.packs.data import PackData
 from pipelines.lib.packs.ocg import ocg_context
 from pipelines.lib.publish import formula_safe_text, write_csv, write_file
@@ -71,12 +73,31 @@ def write_sheets(path: Path, properties: dict[str, str], as_at: date, sheets: di
     write_file(path, write)
 
 
-def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path) -> Path:
+COMMENTARY_SCHEMA = {
+    "kpi_id": pl.String(), "title": pl.String(), "rag": pl.String(), "commentary_due": pl.Boolean(),
+    "written_for": pl.String(), "carried_forward": pl.Boolean(), "commentary": pl.String(), "cause": pl.String(),
+    "action": pl.String(), "owner": pl.String(), "due_date": pl.Date(), "remedial_plan_status": pl.String(),
+    "row_with_error_not_shown": pl.Boolean(),
+}
+
+
+def commentary_sheet(sections: list[dict]) -> pl.DataFrame:
+    """The OCG pack's commentary, one row per KPI with something shown (pipelines/lib/commentary.py)."""
+    rows = [{"kpi_id": s["kpi_id"], "title": s["title"], "rag": s["rag"]["text"], "commentary_due": c.due,
+             "written_for": c.written_for, "carried_forward": c.carried_forward, "commentary": c.commentary,
+             "cause": c.cause, "action": c.action, "owner": c.owner, "due_date": c.due_date,
+             "remedial_plan_status": c.plan_status if c.has_row else None, "row_with_error_not_shown": c.held_back}
+            for s in sections if (c := s.get("commentary_view")) is not None]
+    return pl.DataFrame(rows, schema=COMMENTARY_SCHEMA)
+
+
+def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path,
+                   commentary: Sequence[CommentaryRow] = ()) -> Path:
     pd = PackData(con, period_end)
     published = pd.published_rows()
     values = published.filter(pl.col("team").is_null()).drop("team", "worker")
     by_team = published.filter(pl.col("team").is_not_null()).drop("worker")
-    ctx = ocg_context(con, period_end, with_charts=False)
+    ctx = ocg_context(con, period_end, with_charts=False, commentary=commentary)
     dq = pl.DataFrame([{"kpi_id": r["kpi_id"], "title": r["title"], "status": r["dq"]["status"],
                         "reasons": r["dq"]["reasons"]} for r in ctx["summary"]])
     defs = pl.DataFrame([{**{k: v for k, v in d.items() if k != "decisions"},
@@ -85,7 +106,7 @@ def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Pa
     write_sheets(path, {"title": f"Scorecard {pd.period_end:%B %Y}", "author": pd.authority.name,
                         "comments": "Published workbook: counts below 5 suppressed as 'c'."}, pd.period_end,
                  {"Summary": pd.published_scorecard(published), "KPI values": values, "By team": by_team,
-                  "Data quality": dq, "Definitions": defs})
+                  "Data quality": dq, "Commentary": commentary_sheet(ctx["sections"]), "Definitions": defs})
     return path
 
 

@@ -6,7 +6,7 @@
 
 `run_quality` runs both over every row of the drop, whatever the run's months: fytd, r12, r36 and snapshot
 figures, the 12 months recomputed for trends and cohorts reaching back years all read older records, so a
-fault years back is found and reported; which months it blocks is decided per KPI (pipelines/defs/kpis.py,
+fault years back is found and reported; which months it blocks is decided per KPI (pipelines/lib/card_run.py,
 `history_blocking`). `error_report_frame` lists every failing record with file,
 table, column, row, rule, severity and the KPIs it affects.
 """
@@ -32,11 +32,11 @@ REPORT_SCHEMA = {"file": pl.String(), "table": pl.String(), "column": pl.String(
 
 
 def affected_kpis(table: str) -> list[str]:
-    """KPI ids whose card lists `table` among its source_tables (every KPI for kpi_values)."""
+    """KPI ids whose SQL reads `table`, directly or through a shared model (every KPI for kpi_values)."""
     cards = load_cards()
     if table == "kpi_values":
         return [c.id for c in cards]
-    return [c.id for c in cards if table in (c.raw.get("source_tables") or [])]
+    return [c.id for c in cards if table in c.source_tables]
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -4,8 +4,8 @@ The checks cover every row of the drop, so a fault years back is found; it block
 month M when the KPI reads the record's table and either the record's child is counted in the figure for M
 (kpi_records / core_records), or, for a record naming no child or a figure keeping no person ids, the
 record's date falls in the window of one of the card's bases for M. The SQL is
-sql/quality/failing_records_in_figures.sql; `blocking_rules` (defs/kpis.py) adds these to the month-dated and
-undated failures.
+sql/quality/failing_records_in_figures.sql; `blocking_rules` (pipelines/lib/card_run.py) adds these to the
+month-dated and undated failures.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def history_blocking(con: duckdb.DuckDBPyConnection, card: KpiCard, failing: pl.
                      last: date, extract_date: date, family: str = "kpi") -> dict[date, list[str]]:
     """Reasons per month end (first..last) for which `failing` records (store.critical_records) reach this
     card's figure; `kpi_records` / `core_records` must hold the card's rows for the range."""
-    tables = list(card.raw.get("source_tables") or [])
+    tables = list(card.source_tables)
     mine = failing.filter(pl.col("table_name").is_in(tables))
     if not mine.height:
         return {}

@@ -103,7 +103,7 @@ def critical_records(con: duckdb.DuckDBPyConnection, drop_id: str, period_start:
                      ) -> pl.DataFrame:
     """Every located record failing a critical rule (whatever its date): table, rule, main event date and the
     (pseudonymised) person it belongs to, NULL when the table names none. The KPI step blocks a figure that
-    counts that person, or whose window reaches back to a record that names no one (defs/kpis.py)."""
+    counts that person, or whose window reaches back to a record that names no one (pipelines/lib/card_run.py)."""
     from pipelines.lib.contract import contract, ident
     from pipelines.lib.quality.gx_runner import suites
 

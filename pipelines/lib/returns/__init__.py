@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.lib.returns.annex_a import TABLES as annex_a_tables
 from pipelines.lib.returns.annex_a import AnnexAAdapter
-from pipelines.lib.returns.base import Adapted, AdapterIssue, ReturnAdapter, UnknownShapeError
+from pipelines.lib.returns.base import DERIVED_ID_SEPARATOR, Adapted, AdapterIssue, ReturnAdapter, UnknownShapeError
 from pipelines.lib.returns.cin_census import TABLES as cin_census_tables
 from pipelines.lib.returns.cin_census import CinCensusAdapter
 from pipelines.lib.returns.csww import TABLES as csww_tables
@@ -20,8 +20,8 @@ from pipelines.lib.returns.ssda903 import TABLES as SSDA903_TABLES
 from pipelines.lib.returns.ssda903 import Ssda903CsvAdapter
 from pipelines.lib.returns.ssda903_xml import Ssda903XmlAdapter
 
-__all__ = ["ADAPTERS", "Adapted", "AdapterIssue", "UnknownShapeError", "adapt_drop", "classify", "expected_brief",
-           "expected_shapes", "recognise", "refusal"]
+__all__ = ["ADAPTERS", "REGISTRY", "Adapted", "AdapterIssue", "UnknownShapeError", "adapt_drop", "classify",
+           "expected_brief", "expected_shapes", "recognise", "refusal"]
 
 RETURN_SUFFIXES = (".csv", ".xml", ".xlsx", ".xlsm")
 
@@ -116,3 +116,21 @@ def adapt_drop(paths: list[Path]) -> list[Adapted]:
         raise UnknownShapeError(f"{names}: not a contract table and no statutory-return adapter recognises "
                                 f"{'it' if len(unknown) == 1 else 'them'}; {expected_shapes()}")
     return [adapter.adapt(files) for adapter, files in found.values()]
+
+
+
+class Registry:
+    """The adapters as staging uses them (staging.ReturnRegistry): the caller hands REGISTRY to stage_drop, so
+    staging imports nothing from here while the adapters build on staging's readers."""
+
+    suffixes = RETURN_SUFFIXES
+    fills = FILLS
+    precedence = PRECEDENCE
+    combined_tables = COMBINED_TABLES
+    derived_id_separator = DERIVED_ID_SEPARATOR
+    recognise = staticmethod(recognise)
+    refusal = staticmethod(refusal)
+    expected_brief = staticmethod(expected_brief)
+
+
+REGISTRY = Registry()

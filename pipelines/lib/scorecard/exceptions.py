@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipelines.lib import formatting as fmt
+from pipelines.lib.calendar import month_end
 from pipelines.lib.scorecard import rules
 
 EPS = rules.EPS
@@ -57,7 +58,7 @@ def _mi(d: date) -> int:
 
 
 def _month(i: int) -> date:
-    return rules._month_end(i // 12, i % 12 + 1)
+    return month_end(date(i // 12, i % 12 + 1, 1))
 
 
 def _latest_period(period_end: date, cadence: str) -> int:

@@ -80,6 +80,7 @@ from typing import Any, Literal
 import polars as pl
 import yaml
 
+from pipelines.lib.calendar import month_end, shift_months
 from pipelines.lib.paths import CONFIG_DIR
 
 TARGET_DIR = CONFIG_DIR / "targets"
@@ -452,14 +453,9 @@ def suppress(frame: pl.DataFrame, threshold: float = 5, *, exempt: Collection[st
 
 
 # --------------------------------------------------------------------------------------------- scorecard
-def _month_end(year: int, month: int) -> date:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1)
-
-
 def _shift(d: date, months: int) -> date:
-    i = _mi(d) + months
-    return _month_end(i // 12, i % 12 + 1)
+    """The month end `months` after `d`'s month."""
+    return month_end(shift_months(d, months))
 
 
 def _series(kpi_values: pl.DataFrame, kpi_id: str, basis: str) -> dict[int, dict[str, Any]]:
@@ -492,7 +488,7 @@ def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Map
     """One row per KPI card: the trust figure on its headline basis for the month, with RAG, direction of
     travel, persistent-breach flag and (fytd KPIs) year-end projection. `targets` maps financial year ->
     Targets (None: load from data/config/targets); a year not in it has no targets."""
-    period_end = _month_end(period_end.year, period_end.month)
+    period_end = month_end(period_end)
     cache: dict[str, Targets] = dict(targets or {})
 
     def year_targets(d: date) -> Targets:

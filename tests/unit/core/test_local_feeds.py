@@ -193,6 +193,7 @@ def _stage(root: Path, text: str, drops: tuple[str, ...] = ("2025-03-31",)):
     import duckdb
 
     from pipelines.lib.archive import archive_drop, archived_drops
+    from pipelines.lib.returns import REGISTRY
     from pipelines.lib.staging import stage_drop
 
     for i, extract in enumerate(drops):
@@ -204,7 +205,7 @@ def _stage(root: Path, text: str, drops: tuple[str, ...] = ("2025-03-31",)):
         archive_drop(folder, root / "archive")
     con = duckdb.connect(str(root / "warehouse.duckdb"))
     for drop in archived_drops(root / "archive"):
-        stage_drop(con, drop, KEY, "928")
+        stage_drop(con, drop, KEY, "928", registry=REGISTRY)
     return con
 
 

@@ -17,7 +17,7 @@ import pytest
 import pipelines.lib.returns as registry
 from pipelines.lib import db
 from pipelines.lib.archive import archive_drop
-from pipelines.lib.returns import recognise, ssda903
+from pipelines.lib.returns import REGISTRY, recognise, ssda903
 from pipelines.lib.returns.annex_a import AnnexAAdapter
 from pipelines.lib.returns.cin_census import CinCensusAdapter
 from pipelines.lib.returns.csww import CswwAdapter
@@ -154,7 +154,7 @@ def test_tables_received_but_not_used_are_listed_with_row_counts(tmp_path):
     write(drop / "uasc.csv", "CHILD,SEX,DOB,DUC\nA,1,01/01/2010,01/01/2028\nB,2,01/01/2011,\n")
     write(drop / "prevperm.csv", "CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM\nA,01/01/2010,Z1,,\n")
     con = duckdb.connect()
-    summary = stage_drop(con, archive_drop(drop, tmp_path / "archive").drop, KEY, "941")
+    summary = stage_drop(con, archive_drop(drop, tmp_path / "archive").drop, KEY, "941", registry=REGISTRY)
     assert ("uasc.csv: SSDA903 CSV UASC: received, not used: 2 row(s) of UASC (no contract column for "
             "unaccompanied asylum-seeking status)") in summary.messages
     assert ("prevperm.csv: SSDA903 CSV PrevPerm: received, not used: 1 row(s) of PrevPerm (no contract table for "
@@ -272,7 +272,7 @@ def test_dtds_and_entities_are_refused_by_design(tmp_path, prolog, said):
     assert registry.refusal(path) == said
     drop = tmp_path / "in" / "2024-03-31"
     write(drop / "cin.xml", text)
-    summary = stage_drop(duckdb.connect(), archive_drop(drop, tmp_path / "archive").drop, KEY, "941")
+    summary = stage_drop(duckdb.connect(), archive_drop(drop, tmp_path / "archive").drop, KEY, "941", registry=REGISTRY)
     assert summary.messages == [f"cin.xml: {said}; kept in the archive, not staged"]
 
 

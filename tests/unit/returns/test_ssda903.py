@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.lib import db
 from pipelines.lib.archive import archive_drop
-from pipelines.lib.returns import UnknownShapeError, adapt_drop, recognise
+from pipelines.lib.returns import REGISTRY, UnknownShapeError, adapt_drop, recognise
 from pipelines.lib.returns.ssda903 import TABLES, Ssda903CsvAdapter, collection_year
 from pipelines.lib.staging import stage_drop
 
@@ -405,7 +405,7 @@ def test_staging_a_drop_with_903_files_beside_ssd_tables(tmp_path):
     files["cla_oc2_outcomes.csv"] = "oc2_person_id,oc2_year_ending\n"
     write(folder, files)
     con = duckdb.connect()
-    summary = stage_drop(con, archive_drop(folder, tmp_path / "archive").drop, KEY, "941")
+    summary = stage_drop(con, archive_drop(folder, tmp_path / "archive").drop, KEY, "941", registry=REGISTRY)
     assert "ssd_person.csv: table ssd_person is staged from this SSD file; the SSDA903 CSV rows for it are not " \
            "staged (the SSD table wins)" in summary.messages
     assert "cla_oc2_outcomes.csv: table cla_oc2_outcomes has a header but no data rows; the SSDA903 CSV rows for " \
@@ -446,7 +446,7 @@ def test_several_local_feed_files_are_staged_together(tmp_path):
     write(folder, {"feed_virtual_school.csv": head + "2020-03-31,EDU01,5,10,,termly return\n",
                    "feed_health.csv": head + "2020-03-31,HLT02,,,42,\n2020-03-31,HLT02,,,43,\n"})
     con = duckdb.connect()
-    stage_drop(con, archive_drop(folder, tmp_path / "archive").drop, KEY, "941")
+    stage_drop(con, archive_drop(folder, tmp_path / "archive").drop, KEY, "941", registry=REGISTRY)
     assert db.rows(con, "SELECT measure_id, value, source_file, source_row FROM staged.local_feeds ORDER BY 3, 4") == [
         ("HLT02", 42.0, "feed_health.csv", 1), ("EDU01", None, "feed_virtual_school.csv", 1)]
     # the repeated key in feed_health.csv row 2 is quarantined naming its own file's row

@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.lib import db
 from pipelines.lib.archive import archive_drop
-from pipelines.lib.returns import ADAPTERS, recognise
+from pipelines.lib.returns import ADAPTERS, REGISTRY, recognise
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW
 from pipelines.lib.returns.cin_census import CinCensusAdapter
 from pipelines.lib.returns.ssda903 import Ssda903CsvAdapter
@@ -230,7 +230,7 @@ def test_generated_xml_and_csv_forms_stage_identical_tables(generated):
         for p in paths:
             (folder / p.name).write_bytes(p.read_bytes())
         con = duckdb.connect()
-        stage_drop(con, archive_drop(folder, root / form / "archive").drop, KEY, "941")
+        stage_drop(con, archive_drop(folder, root / form / "archive").drop, KEY, "941", registry=REGISTRY)
         staged[form] = con
     from pipelines.lib.contract import contract
 

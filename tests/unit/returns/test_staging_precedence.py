@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.lib.archive import archive_drop, archived_drops
+from pipelines.lib.returns import REGISTRY
 from pipelines.lib.staging import stage_drop
 
 CIN_TABLES = ("ssd_cin_episodes", "ssd_cin_assessments", "ssd_s47_enquiry", "ssd_initial_cp_conference",
@@ -34,7 +35,7 @@ def staged(small_landing, tmp_path_factory):
     state = tmp_path_factory.mktemp("returns-state")
     archive_drop(drop, state / "archive")
     con = duckdb.connect()
-    summary = stage_drop(con, archived_drops(state / "archive")[0], b"test-key-" * 4, "928")
+    summary = stage_drop(con, archived_drops(state / "archive")[0], b"test-key-" * 4, "928", registry=REGISTRY)
     return con, summary
 
 

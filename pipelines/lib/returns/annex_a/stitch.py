@@ -3,7 +3,6 @@ records, one person row per child, and the coverage each list gives."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 import re
@@ -11,6 +10,7 @@ from collections import defaultdict
 
 import polars as pl
 
+from pipelines.lib.calendar import shift_months
 from pipelines.lib.contract import contract
 from pipelines.lib.returns.annex_a.read import (
     _Row,
@@ -348,7 +348,7 @@ class _Builder:
         for number, spec in annex_a_schema().lists.items():
             if number not in present:
                 continue
-            start = _months_before(self.inspection, spec.months)
+            start = shift_months(self.inspection, -spec.months)
             for table in LIST_TABLES.get(number, ()):
                 if table in self.tables_present:
                     out[table] = min(out.get(table, start), start)
@@ -372,11 +372,3 @@ class _Builder:
             span = f" (key dates {min(dates)} to {max(dates)})" if dates else ""
             out.append(f"{spec.label}: {self.counts.get(number, 0)} rows, only {spec.covers}{span}")
         return out
-
-
-def _months_before(d: dt.date, months: int) -> dt.date:
-    """The same day `months` earlier (the month's last day when it has fewer days)."""
-    m = d.year * 12 + d.month - 1 - months
-    year, month = divmod(m, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(d.day, last))

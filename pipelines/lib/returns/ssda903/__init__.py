@@ -125,9 +125,7 @@ from pipelines.lib.returns.ssda903.stitch import (
     SEX,
     Period,
     _Adaptation,
-    add_months,
     iso,
-    nth_working_day_after,
 )
 
 __all__ = [
@@ -135,8 +133,8 @@ __all__ = [
     "FIRST_YEAR", "FORMAT", "GAP_DAYS", "HELD_IN_YEAR", "LACKS", "MISSING_TYPE", "MONTH_FIRST_EVIDENCE",
     "NAME_YEAR", "NOT_USED", "PERMANENCE_TYPE", "PLACED_FOR_ADOPTION", "PLACEMENT_CHANGE", "PLACEMENT_ITEMS",
     "PLACEMENT_ORDER", "Part", "Period", "Row", "SCHEMA_DIR", "SEX", "SLASH_DATE", "Ssda903CsvAdapter",
-    "Ssda903Schema", "TABLES", "TableSpec", "adapt_903", "add_months", "code_sets_rows", "collection_year",
-    "date_order", "header_columns", "iso", "latest_schema", "nth_working_day_after", "parse_date", "parse_year",
+    "Ssda903Schema", "TABLES", "TableSpec", "adapt_903", "code_sets_rows", "collection_year",
+    "date_order", "header_columns", "iso", "latest_schema", "parse_date", "parse_year",
     "read_csv_part", "reading_spec", "schema_for", "schema_years", "table_of", "write_code_sets_csv", "year_end",
     "year_label", "year_spec",
 ]

@@ -29,6 +29,7 @@ from pipelines.lib.returns.ssda903.schema import (
 from pipelines.lib.returns.xml_schema import (
     quoted,
 )
+from pipelines.lib.staging import FileReadError, read_raw  # staging imports nothing from the adapters
 
 NAME_YEAR = re.compile(r"(?<!\d)(20\d\d)[-_ ]?(\d\d)(?!\d)")
 
@@ -168,8 +169,6 @@ class Part:
 
 def read_csv_part(ad: _Reading, path: Path) -> Part | None:
     """One 903 CSV file as rows of its table (cells trimmed, dates, flags and numbers checked)."""
-    from pipelines.lib.staging import FileReadError, read_raw  # staging imports the registry lazily
-
     cols = header_columns(path)
     table = table_of(cols or [])
     if table is None:

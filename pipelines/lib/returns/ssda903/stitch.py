@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import cache
+from datetime import date
 
 import polars as pl
 
+from pipelines.lib.calendar import add_working_days, shift_months
 from pipelines.lib.returns.base import SOURCE_FILE, SOURCE_LOCATION, SOURCE_ROW, Adapted
 from pipelines.lib.returns.ssda903.read import (
     Part,
@@ -84,30 +84,6 @@ class Period:
 
     def holds(self, d: date) -> bool:
         return self.start <= d and (self.end is None or d <= self.end)
-
-
-@cache
-def _holidays() -> frozenset[date]:
-    from pipelines.lib.calendar import bank_holidays
-
-    return frozenset(bank_holidays())
-
-
-def nth_working_day_after(d: date, n: int) -> date:
-    hols = _holidays()
-    while n > 0:
-        d += timedelta(days=1)
-        if d.weekday() < 5 and d not in hols:
-            n -= 1
-    return d
-
-
-def add_months(d: date, months: int) -> date:
-    import calendar
-
-    m = d.month - 1 + months
-    y, m = d.year + m // 12, m % 12 + 1
-    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
 def _src(r: Row, **values: str | None) -> dict:
@@ -415,8 +391,8 @@ class _Adaptation(_Reading):
             rows.sort(key=lambda x: x[0].d["REVIEW"])
             prev: date | None = None
             for n, (r, p) in enumerate(rows):
-                due = (nth_working_day_after(p.start, 20) if n == 0
-                       else add_months(prev, 3 if n == 1 else 6))  # type: ignore[arg-type]
+                due = (add_working_days(p.start, 20) if n == 0
+                       else shift_months(prev, 3 if n == 1 else 6))  # type: ignore[arg-type]
                 prev = r.d["REVIEW"]
                 tables["ssd_cla_reviews"].append(_src(
                     r, clar_cla_id=p.cla_id, clar_cla_review_due_date=iso(due), clar_cla_review_date=iso(prev),
