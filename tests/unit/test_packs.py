@@ -334,15 +334,15 @@ def test_ocg_pack_opens_with_the_exceptions_then_summary_kpis_definitions(packs)
 def test_ocg_pack_shows_commentary_and_what_is_due(packs):
     ctx, red = packs["commented"], packs["red"]
     first = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[0])
-    assert first["commentary"]["commentary"] == "Fell after a backlog was closed." and not first["commentary_due"]
-    assert first["commentary"]["due_date"] == "31 May 2020" and first["commentary"]["plan_status"] == "in progress"
+    assert first["commentary"].commentary == "Fell after a backlog was closed." and not first["commentary_due"]
+    assert first["commentary"].due_date_text == "31 May 2020" and first["commentary"].plan_status == "in progress"
     html = packs["files"]["commented"][0].read_text(encoding="utf-8")
     assert "Fell after a backlog was closed." in html and "Agency workers start in April." in html
     assert ctx["exceptions"]["commentary_due"] == len(ctx["exceptions"]["detail"]) - 1
     if len(red) > 1:  # carried forward from January: shown, dated, and still due
         second = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[1])
-        assert second["commentary"]["carried_forward"] and second["commentary_due"]
-        assert "carried forward from January 2020" in html
+        assert second["commentary"].carried_forward and second["commentary_due"]
+        assert "Carried forward, written for January 2020." in html
 
 
 def test_ocg_comparators_beside_the_target_and_contextual_never_drawn(packs):
