@@ -30,7 +30,6 @@ DROP_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})\Z")  # \Z: `$` would accept a tra
 ARCHIVED_NAME = re.compile(r"\A(\d{4}-\d{2}-\d{2})(?:r(\d+))?\Z")
 MANIFEST = "manifest.json"
 WITHDRAWN = "withdrawn.json"
-DATA_SUFFIXES = (".csv", ".parquet", ".xml", ".xlsx", ".xlsm")
 
 
 class DropError(ValueError):

@@ -11,7 +11,6 @@ for the KPIs, when its values fail the kpi_values suite.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +22,7 @@ import polars as pl
 import yaml
 
 from pipelines.lib import db
+from pipelines.lib.calendar import month_end
 from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard
 from pipelines.lib.kpi_engine import compute_kpi, prepare
@@ -53,14 +53,10 @@ def ensure_area_lookup(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("configured_councils")
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def history_start(last: date) -> date:
     """The month end 12 months before `last` (not before the first reporting month's end)."""
     first_year, first_month = (int(x) for x in authority().first_reporting_month.split("-")[:2])
-    return max(_month_end(last.year - 1, last.month), _month_end(first_year, first_month))
+    return max(month_end(date(last.year - 1, last.month, 1)), month_end(date(first_year, first_month, 1)))
 
 
 def blocking_rules(card: KpiCard, critical: dict[str, dict], period_end: date, history: dict | None = None

@@ -172,9 +172,14 @@ def _quoted(value: str) -> str:
     return f"{value!r}" if len(value) <= _SHORT else f"a value of {len(value):,} characters"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _clean(value: object) -> str:
-    # Excel writes CRLF inside a quoted multi-line cell; a pack paragraph needs only \n
-    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    # Excel writes CRLF inside a quoted multi-line cell; a pack paragraph needs only \n. Other control
+    # characters (a vertical tab from a pasted cell) would be invisible in the pack and invalid in the workbook.
+    text = "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(" ", text).strip()
 
 
 def validate_row(file: str, row: int, cells: Mapping[str, object], kpi_ids: Collection[str]
@@ -261,8 +266,8 @@ def read_commentary(paths: Sequence[Path], kpi_ids: Collection[str], names: Mapp
                 if kept is not row:
                     where = f"row {kept.source_row}" + ("" if kept.source_file == name else f" of {kept.source_file}")
                     why = f"duplicate kpi_id, period ({where} kept)"
-                    found.append(CommentaryIssue(name, i, "kpi_id, period", why, cells.get("kpi_id"),
-                                                 cells.get("period")))
+                    found.append(CommentaryIssue(name, i, "kpi_id, period", why, _clean(cells.get("kpi_id")),
+                                                 _clean(cells.get("period"))))
                     row = replace(row, errors=(why,))
             rows.append(row)
             issues.extend(found)

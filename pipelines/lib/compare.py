@@ -13,10 +13,14 @@ Rules (README "Scorecard rules and benchmarks"):
     from COUNTS: the components' counts summed, the percentage recomputed (100 * sum / denominator); an area
     missing any component or its denominator has no value (dropped from the mean, never taken as 0). The
     neighbour mean is then the mean of the neighbours' recomputed percentages.
-  * Position: the trust value compared (the authority's published figure for the year compared) against the
-    SN mean, by polarity: "in line with" when within IN_LINE_RELATIVE (5 %) of the mean, relative to it
-    (a card may set `benchmark.in_line_relative`); otherwise "better than" / "worse than". None when the
-    comparator is contextual (another unit or population), the polarity is not high/low, or a value is missing.
+  * Trust value compared: the authority's own published figure for the year compared (its own code's;
+    else one joint return of all its councils; else, for a composite, its councils' summed counts); without
+    one, the trust's own published KPI value at the comparable month end (PackData.trust_value_at). Rank and
+    quartile are of the published figure only.
+  * Position: the trust value compared against the SN mean, by polarity: "in line with" when within
+    IN_LINE_RELATIVE (5 %) of the mean, relative to it (a card may set `benchmark.in_line_relative`);
+    otherwise "better than" / "worse than". None when the comparator is contextual (another unit or
+    population), the polarity is not high/low, or a value is missing.
   * Quartile: 1..4 = ceil(4 * rank / n) among all LAs with a value, rank 1 = best by polarity; the DfE letter
     A (best quarter) .. D (worst) when the polarity is known.
 """
@@ -45,6 +49,10 @@ MODEL_NAMES = {
     "may_2025": "DfE statistical neighbours, May 2025 model",
 }
 QUARTILE_LETTERS = {1: "A", 2: "B", 3: "C", 4: "D"}
+# the keys a KPI card's `benchmark:` block may hold (a misspelt `contextual` would silently draw a contextual
+# comparator on the KPI's axis: tests check every card against this)
+BENCHMARK_KEYS = frozenset({"lait_short_desc", "ees_file", "ees_column", "note", "components", "contextual",
+                            "in_line_relative", "published"})
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,8 @@ class Comparison:
             "region": self.region, "region_value": self.region_value, "england": self.england,
             "rank": self.rank, "rank_n": self.rank_n, "quartile": self.quartile_letter,
             "position": self.position, "contextual": self.contextual, "sn_model": self.model,
-            "sn_group": f"{self.group[1]} ({self.group[0]})",
+            "sn_group": f"{self.group[1]} ({self.group[0]})", "neighbours": " ".join(self.neighbours),
+            "contextual_note": self.contextual_note or None,
         }
         row["councils"] = "; ".join(
             f"{c.name} ({c.la_code}): " + ("not published" if c.value is None else f"{c.value:g}")
@@ -299,7 +308,7 @@ def is_contextual(card: Any) -> bool:
 
 
 def _polarity(card: Any) -> str | None:
-    p = getattr(card, "polarity", None) or getattr(card, "raw", {}).get("polarity")
+    p = getattr(card, "polarity", None) or getattr(card, "raw", card).get("polarity")
     return p if p in ("high", "low") else None
 
 

@@ -11,7 +11,7 @@ value of the wrong type is a CardError naming the file and the field.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -28,6 +28,11 @@ UNITS = ("percent", "days", "count", "ratio", "rate_per_10000", "mean")
 # value = scale * sum(numerator) / sum(denominator); counts are sum(numerator)
 SCALES = {"percent": 100.0, "rate_per_10000": 10000.0}
 POLARITIES = ("high", "low", "target_band")
+# What the published counts are, for disclosure control (scorecard.rules.suppress): `children` - numerator and
+# denominator count children (or other people a small count could identify: workers, complainants), suppressed
+# below the threshold; `children_denominator` - only the denominator counts children (an average of days or
+# scores); `none` - not counts of people (money, FTE posts, ICO incidents, schools), never suppressed.
+DISCLOSURES = ("children", "children_denominator", "none")
 LOOKBACK_ALL = "all"  # lookback_months of a figure that reads the whole history ('ever had a plan')
 # What the SQL reads is derived from it (pipelines/lib/lineage.py), never listed by hand
 DERIVED = ("source_tables", "breakdown_tables")
@@ -47,7 +52,7 @@ KPI_FIELDS: dict[str, Field] = {
     "id": Field(TEXT, True), "title": Field(TEXT, True), "definition": Field(TEXT, True),
     "numerator": Field(TEXT, True), "denominator": Field(TEXT, True), "cohort": Field(TEXT, True),
     "headline_basis": Field(TEXT, True), "bases": Field((list,), True), "polarity": Field(TEXT, True),
-    "unit": Field(TEXT, True),
+    "unit": Field(TEXT, True), "disclosure": Field(TEXT, True),
     "parameters": Field((dict, None)),  # name -> {default, description}
     "definition_version": Field((int,)),
     "lookback_months": Field((int, str, None)),
@@ -153,6 +158,7 @@ class KpiCard:
     # 'ever' definition, 0 (null/absent) for the window only. A month whose source tables' history starts
     # later than the window start less this is "no data" (a return holds only the years delivered).
     lookback_months: int | str = 0
+    disclosure: str = "children"  # DISCLOSURES
 
     @property
     def lineage(self) -> Lineage:
@@ -205,6 +211,7 @@ def load_card(path: Path, fields: Mapping[str, Field] = KPI_FIELDS) -> KpiCard:
         raise CardError(f"{path}: bases {bases} must be among {BASES} and include the headline basis")
     check_choice(path, raw, "unit", UNITS)
     check_choice(path, raw, "polarity", POLARITIES)
+    check_choice(path, raw, "disclosure", DISCLOSURES)
     # A card may run another card's SQL with its own parameters (`sql_from: kpis/KPI09_care_leavers_eet.sql`,
     # relative to sql/): the same definition on another cohort, written once.
     sql_path = SQL_DIR / raw["sql_from"] if raw.get("sql_from") else path.with_suffix(".sql")
@@ -223,7 +230,7 @@ def load_card(path: Path, fields: Mapping[str, Field] = KPI_FIELDS) -> KpiCard:
         polarity=raw["polarity"], unit=raw["unit"], sql_path=sql_path, card_path=path,
         parameters=params, definition_version=int(raw.get("definition_version", 1)), raw=raw,
         depends_on=_depends_on(path, raw, source_tables), known_records=_known_records(path, raw),
-        lookback_months=_lookback(path, raw),
+        lookback_months=_lookback(path, raw), disclosure=raw["disclosure"],
     )
 
 
@@ -265,6 +272,14 @@ def _lookback(path: Path, raw: dict) -> int | str:
         return value
     raise CardError(f"{path}: lookback_months must be a whole number of months (0 or more), '{LOOKBACK_ALL}' or "
                     f"null, not {value!r}")
+
+
+def disclosure_sets(cards: Iterable[Any]) -> dict[str, tuple[str, ...]]:
+    """scorecard.rules.suppress's `exempt` and `denominator_only` ids from the cards' `disclosure` (KPI or
+    measure cards; a card without one - a published measure - is left out of both)."""
+    cards = list(cards)
+    return {"exempt": tuple(c.id for c in cards if getattr(c, "disclosure", None) == "none"),
+            "denominator_only": tuple(c.id for c in cards if getattr(c, "disclosure", None) == "children_denominator")}
 
 
 @cache

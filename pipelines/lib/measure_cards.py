@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.lib.kpi_cards import (
+    DISCLOSURES,
     KPI_FIELDS,
     POLARITIES,
     TEXT,
@@ -50,6 +51,7 @@ MEASURE_FIELDS: dict[str, Field] = {
     "source": Field(TEXT, True), "definition": Field(TEXT, True), "polarity": Field(TEXT, True),
     "unit": Field(TEXT, True), "decisions": Field((list,)), "benchmark": Field((dict, None)),
     "kpis": Field((list,)), "published": Field((dict,)), "feed": Field((dict,)), "proportion": Field((bool,)),
+    "disclosure": Field(TEXT),  # required of case and local_feed measures (kpi_cards.DISCLOSURES)
 }
 CASE_FIELDS = {**KPI_FIELDS, **MEASURE_FIELDS}
 
@@ -73,6 +75,11 @@ class MeasureCard:
         return COMMITMENTS[self.commitment]
 
     @property
+    def disclosure(self) -> str | None:
+        """kpi_cards.DISCLOSURES for case and local_feed measures; None for kpi and published measures."""
+        return self.raw.get("disclosure")
+
+    @property
     def published(self) -> dict[str, Any] | None:
         return self.raw.get("published")
 
@@ -90,6 +97,15 @@ def load_measure(path: Path) -> MeasureCard:
     check_choice(path, raw, "source", SOURCES)
     check_choice(path, raw, "unit", UNITS)
     check_choice(path, raw, "polarity", POLARITIES)
+    # Counts a pack publishes: the engine's (case) and a service's (local_feed) are disclosure-controlled by the
+    # card; a kpi measure takes its KPI card's, a published one is the publisher's figure, already controlled.
+    if source in ("case", "local_feed"):
+        if "disclosure" not in raw:
+            raise CardError(f"{path}: missing disclosure (one of {DISCLOSURES})")
+        check_choice(path, raw, "disclosure", DISCLOSURES)
+    elif "disclosure" in raw:
+        raise CardError(f"{path}: field 'disclosure': a {source} measure takes "
+                        + ("its KPI card's" if source == "kpi" else "the publisher's disclosure control"))
     kpi_card = load_card(path, CASE_FIELDS) if source == "case" else None
     kpis = tuple(raw.get("kpis") or ())
     if source == "kpi" and not kpis:

@@ -4,7 +4,7 @@ A critical check *blocks* a figure computed from faulty records (the value is ke
 different: there is nothing to compute from, and a computed 0 (no contacts, no incidents, every distance
 unknown) would look real. A month is "no data", with the reason, when
 
-- a table the card reads (`source_tables`, less its `breakdown_tables`) was not delivered in the current drop:
+- a table the card needs (`required_tables`: what its SQL reads, less breakdown tables) was not delivered in the drop:
   no file named for it and no statutory return filling it, or its file was refused whole (every month);
 - a column the card `depends_on` is known for fewer than `min_share_known` of the records (of the month's
   records with `month_column`, else of the whole table): e.g. KPI01's decision dates, which Annex A lacks;

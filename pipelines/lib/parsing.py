@@ -6,8 +6,6 @@ column, row and reason; nothing is dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from pipelines.lib.reference import normalise_postcode
@@ -22,12 +20,6 @@ REASONS = {
     "float": "not a number",
     "flag": "not a Y/N flag",
 }
-
-
-@dataclass(frozen=True)
-class TypedColumn:
-    name: str
-    logical_type: str
 
 
 def _blank_to_null(expr: pl.Expr) -> pl.Expr:

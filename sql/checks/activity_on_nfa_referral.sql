@@ -1,4 +1,6 @@
 -- DfE rules: CIN/8831, CIN/4000, CIN/8832
+-- kind: row
+-- severity: critical
 -- A referral marked no further action (cine_referral_nfa) has no assessment, S47 enquiry, conference, CIN plan
 -- or CP plan (8831 assessments / S47 / ICPC, 4000 CIN plans, 8832 CP plans). Critical, reported on the
 -- activity's own row so that exactly the KPIs reading that table are held: the activity is counted (KPI03 and

@@ -1,4 +1,6 @@
 -- DfE rules: 903/521, 903/552, 903/331
+-- kind: row
+-- severity: critical
 -- Adoption dates in order where the GX suite (ssd_permanence: decision <= match <= placed, DfE 333 and 331)
 -- cannot see them: the agency decision (ADM) on or before placement for adoption when no match date is
 -- recorded, and the placement for adoption on or before the adoption itself (the care episode of the same

@@ -1,4 +1,6 @@
 -- DfE rules: 903/131
+-- kind: row
+-- severity: critical
 -- A care leaver's in-touch code is one of the 903's: YES, NO, DIED, REFU, NREQ, RHOM. Critical: KPI09 and KPI10
 -- take young people who died or returned home (DIED, RHOM) out of the cohort and keep every other code in it,
 -- so an unknown code (a misspelt DIED, a local 'Y') silently keeps or moves a young person. A blank code is

@@ -1,4 +1,6 @@
 -- DfE rules: 903/386, 903/407
+-- kind: row
+-- severity: critical
 -- Adoption (E11, E12) and special guardianship (E43-E48) end care only before the 18th birthday. Critical:
 -- KPI21 counts these reasons as permanence, so a wrong reason or a wrong date of birth changes its numerator.
 -- Other age-bound reasons (E5/E6 under 14, E7 under 16, E17 under 18: DfE 387, 389, 460) only change why a

@@ -1,4 +1,6 @@
 -- DfE rules: CIN/4010
+-- kind: row
+-- severity: critical
 -- No CIN plan starts or ends after the drop's extract date (events_after_extract covers the other event
 -- tables). Critical: KPI04 reads an assessment as not NFA when a CIN plan follows it, so a plan dated in the
 -- future moves KPI04. Whole drop, as events_after_extract: such rows fall in no past month.

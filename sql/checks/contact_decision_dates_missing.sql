@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- A month whose contacts carry no decision date at all: the extract (or return) has no front-door decision
 -- dates, and KPI01 would read 0% instead of being withheld. Each of the month's contacts is reported (critical,
 -- so KPI01 is blocked for that month only); a month where some contacts have a date is left to the KPI, which

@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- Dates in order on the tables the GX suites do not pair up: missing episodes, reviews, CIN plans,
 -- involvements and addresses. Every row of the drop: cohorts and look-backs read records years old, so a
 -- review or missing episode out of order long ago still feeds this month's figures.

@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: warning
 -- Date of birth <= every event of the child (every row of the drop) (warning: pre-birth contacts, referrals and
 -- CP plans for unborn children are legitimate, and then usually carry no DOB yet).
 WITH ev AS (

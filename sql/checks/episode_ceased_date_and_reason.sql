@@ -1,4 +1,6 @@
 -- DfE rules: 903/148
+-- kind: row
+-- severity: critical
 -- Date episode ceased (DEC) and reason episode ceased (REC) are both recorded or both blank. Critical: a DEC
 -- without a REC leaves care with no reason (KPI21 cannot place the leaver, X1 continuations look like leaving
 -- care), and a REC without a DEC keeps a child looked after who has left (KPI07, KPI08, KPI12 snapshots).

@@ -1,4 +1,6 @@
 -- DfE rules: 903/388, 903/431, 903/432, 903/433, 903/357
+-- kind: row
+-- severity: critical, warning
 -- Episode boundaries agree with their reasons. The engine (sql/models/20_looked_after.sql) joins episodes into
 -- a period of care by dates: an episode starting the day the previous one ceased with X1 (or no reason)
 -- continues it; anything else starts a new period, and a period's last episode ceasing with a reason other

@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- No event dated after the drop's extract date, on every dated table (review due dates are plans,
 -- not events, and may lie ahead; so may a pathway plan review).
 WITH ev AS (

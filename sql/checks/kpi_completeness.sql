@@ -1,3 +1,5 @@
+-- kind: kpi_values
+-- severity: critical
 -- Every KPI present for every area at every month end in the period (quality_kpi_ids is filled by
 -- sql_checks.py from the KPI cards; areas are the trust ('all') and every owning council in area_lookup,
 -- (quality_areas, filled by sql_checks.py), the rows the engine always writes; 'other'/'unknown' appear only where records have them).

@@ -1,4 +1,6 @@
 -- DfE rules: 903/358
+-- kind: row
+-- severity: warning
 -- Youth-justice legal statuses (J1 remand, J2 detention under PACE, J3 a youth rehabilitation order with a
 -- residence or fostering requirement) cannot start before the 10th birthday, the age of criminal
 -- responsibility. Warning: no figure reads a J status; the fault points at a wrong date of birth or code, which the age-bound checks that do move

@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: warning
 -- A value within the plausible range its card gives (feed: range), as a warning: an unusual month is
 -- reported for a second look, not withheld. The cards arrive as parallel bound lists ($range_measures,
 -- $range_low, $range_high; a NULL bound is open). A negative value is left to the critical negative-count check.

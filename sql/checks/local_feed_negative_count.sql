@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: critical
 -- Counts are never negative: a count measure's value ($count_measures: the cards whose feed value_kind is
 -- count), and every numerator and denominator (they are counts of children, schools or providers).
 WITH f AS (

@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: warning
 -- A row gives a figure: a value, or (for a percentage) a numerator and a denominator. Warning: the period
 -- then shows no value for the measure, which the pack says; a cell rejected at staging (e.g. '12%') is
 -- recorded in rejections.csv too.

@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: critical
 -- A local-feed numerator cannot exceed its denominator (the numerator is a part of the denominator).
 SELECT f.source_file, f.source_row, 'local_feeds' AS table_name, 'numerator' AS column_name,
        'local-feed numerator not above denominator' AS rule, 'critical' AS severity,

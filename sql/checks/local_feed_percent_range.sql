@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: critical
 -- A local-feed percentage lies within 0-100: the value as supplied, or as computed from numerator and
 -- denominator when it is blank. $percent_measures: the cards whose feed value_kind is percent.
 WITH f AS (

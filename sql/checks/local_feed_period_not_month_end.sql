@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: critical
 -- period_end is the last day of the month, term or year the figure covers: always a month end (a term is
 -- dated by the month end of the month it ends in), so monthly and termly figures line up with the KPIs.
 SELECT source_file, source_row, 'local_feeds' AS table_name, 'period_end' AS column_name,

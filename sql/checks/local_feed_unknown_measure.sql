@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: critical
 -- A local-feed row's measure_id must be a measure card with a feed: block ($feed_measures: the ids, bound
 -- from the cards by sql_checks.py). Every row of the drop.
 SELECT f.source_file, f.source_row, 'local_feeds' AS table_name, 'measure_id' AS column_name,

@@ -1,3 +1,5 @@
+-- kind: feed
+-- severity: critical
 -- A percentage supplied with value, numerator and denominator: the value must be 100 * numerator / denominator
 -- within 0.1 points (rounding to one decimal place is fine; the small epsilon keeps exactly 0.1 inside).
 -- $percent_measures: the cards whose feed value_kind is percent.

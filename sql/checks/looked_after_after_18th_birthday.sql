@@ -1,4 +1,6 @@
 -- DfE rules: 903/352, 903/359, 903/437
+-- kind: row
+-- severity: critical
 -- Care ends at 18: no care episode runs past the 18th birthday (one that ends on the birthday is normal) or
 -- starts after it, unless the child is accommodated under section 20(5) (legal status V2 in force). Critical:
 -- such a child is counted as looked after in every snapshot (KPI07, KPI08, KPI12 denominators) and leaves care

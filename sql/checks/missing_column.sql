@@ -1,3 +1,5 @@
+-- kind: delivery
+-- severity: critical
 -- A contract column missing from a table's own delivered file (an SSD CSV or Parquet named after the table):
 -- staging fills it with NULL and records 'column missing from the file', so no expectation on the staged rows
 -- can see it. Critical and about no record (row NULL), so every KPI reading the table is blocked for every

@@ -1,4 +1,6 @@
 -- DfE rules: 903/567, 903/574
+-- kind: row
+-- severity: critical, warning
 -- Missing (or away-without-authorisation) incidents of a child end on or after they start (567) and do not
 -- overlap (574; an incident with no end runs on). An end before the start is critical: CDS_KS13 times the
 -- return interview from the end and CDS_KS12 takes an incident into every window it overlaps, so both move.

@@ -1,4 +1,6 @@
 -- DfE rules: 903/1006, 903/565, 903/566
+-- kind: row
+-- severity: critical
 -- A missing incident says whether the child was missing or away without authorisation: MISSING or ABSENT (the
 -- 903's M / A, which the return adapter maps). Critical: CDS_KS12 counts only the types its card names, so a
 -- blank or unknown type silently drops the incident from the measure. Dated by the incident's start.

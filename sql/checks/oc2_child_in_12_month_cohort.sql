@@ -1,4 +1,6 @@
 -- DfE rules: 903/190
+-- kind: row
+-- severity: critical
 -- An OC2 row (cla_oc2_outcomes, from a 903 return) belongs to a child looked after continuously for at least
 -- 12 months at its year end: an episode open on the year end whose period of care began on or before the first
 -- day of that year (periods joined as the engine joins them, sql/models/20_looked_after.sql: an episode that

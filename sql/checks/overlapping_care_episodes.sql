@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- Care episodes of one child must not overlap: an episode starting before an earlier episode of the same
 -- child has ceased (an open episode runs on). Reported on the later episode, whenever it starts (every row of the drop).
 WITH e AS (

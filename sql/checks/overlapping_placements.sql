@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- Placements of one child must not overlap (an open placement runs on). Reported on the later placement,
 -- whenever it starts (every row of the drop).
 WITH p AS (

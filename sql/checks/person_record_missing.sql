@@ -1,4 +1,6 @@
 -- DfE rules: 903/INT01, 903/INT02, 903/INT03, 903/INT04, 903/INT05, 903/INT06
+-- kind: row
+-- severity: warning
 -- Every child in the looked-after tables has a person record (ssd_person). Warning: without it the child has no
 -- date of birth and no home council, so age-bound cohorts (KPI07 under 16, KPI09/KPI10 17th-21st birthdays,
 -- the OC2 age bands) leave the child out and areas show 'unknown' - the same effect as a missing date of birth,

@@ -1,4 +1,6 @@
 -- DfE rules: 903/392c, 903/392b, 903/392a, 903/164
+-- kind: row
+-- severity: critical, warning
 -- Home and placement postcodes of children looked after in the period can be located (main.postcode_ref: the
 -- drop's postcodes that the ONS-based reference knows; a malformed or retired postcode is not there). KPI12
 -- (and CDS_FP10) measure the distance between the two, so findings name KPI12 only (placement moves, KPI07 and

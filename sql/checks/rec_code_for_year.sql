@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- Reason episode ceased valid for the collection year of the ceased date (data/reference/code_sets.csv,
 -- loaded as quality_code_sets): e.g. E43/E44 end with 2019/20, E45-E48 begin in 2020/21. Collection year
 -- = the financial year's end year (2020 = 2019/20).

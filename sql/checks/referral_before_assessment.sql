@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- referral date <= assessment start (joined by referral id); start <= authorisation is in the GX suite.
 SELECT a.source_file, a.source_row, 'ssd_cin_assessments' AS table_name, 'cina_assessment_start_date' AS column_name,
        'referral on or before assessment start' AS rule, 'critical' AS severity,

@@ -1,4 +1,6 @@
 -- DfE rules: 903/167
+-- kind: row
+-- severity: warning
 -- A review held has a participation code PN0-PN7. Warning: CDS_FP09 reads the code (PN1-PN6 count as views
 -- conveyed, PN0 is not applicable) and leaves a child whose reviews carry no readable code out of the measure
 -- with that reason, so the figure states the gap (as for a missing date). Dated by the review.

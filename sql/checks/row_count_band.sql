@@ -1,3 +1,5 @@
+-- kind: row_count_band
+-- severity: critical, warning
 -- Each table's row count against the previous drop's (quality_counts is filled by sql_checks.py:
 -- table_name, drop_id, extract_date, revision, source_file, n). A monthly extract of case records grows by a
 -- few percent a month: outside $low-$high x is a warning to look at; outside $critical_low-$critical_high x

@@ -1,3 +1,4 @@
+-- kind: setup
 -- Run by sql_checks._fill_counts (not a check): a table's row count in a drop is compared only when the drop
 -- delivered it. Rows staged name their file; a header-only file (0 rows) is named from the drop's manifest;
 -- a table the drop did not deliver at all is dropped from the comparison.

@@ -1,3 +1,5 @@
+-- kind: row
+-- severity: critical
 -- S47 enquiry start <= initial child protection conference (joined by S47 enquiry id).
 SELECT c.source_file, c.source_row, 'ssd_initial_cp_conference' AS table_name, 'icpc_icpc_date' AS column_name,
        'S47 start on or before ICPC' AS rule, 'critical' AS severity,

@@ -1,4 +1,6 @@
 -- DfE rules: 903/365, 903/367
+-- kind: row
+-- severity: critical
 -- Short breaks (legal status V3/V4 in force at the episode start) are short: one break lasts at most 17 days
 -- (365) and a child's breaks add up to at most 75 days in any 12 months (367; counted over the 12 months ending
 -- when a break ends). Critical: every looked-after measure leaves out children whose care is only short breaks

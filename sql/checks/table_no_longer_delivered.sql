@@ -1,3 +1,5 @@
+-- kind: delivery
+-- severity: critical
 -- A table delivered as its own file in the previous drop and absent from this one (a stray folder holding one
 -- CSV, a partial extract): the KPIs reading it would be computed from nothing. Critical and about no record
 -- (file and row NULL), so every KPI reading the table is blocked for every month of the run. Only a table's

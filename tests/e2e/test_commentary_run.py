@@ -41,7 +41,7 @@ def test_the_pack_shows_the_drop_s_commentary_escaped(commentary_run):
     assert "Assessments in time fell &lt;b&gt;sharply&lt;/b&gt; in March." in kpi03
     assert "<b>sharply</b>" not in html
     kpi05 = html[html.index('id="kpi05"'):html.index('id="kpi06"')]
-    assert "Carried forward, written for January 2020." in kpi05
+    assert "carried forward, written for January 2020" in kpi05
 
 
 def test_the_fault_is_located_in_the_error_report_and_the_drop_s_files(commentary_run):

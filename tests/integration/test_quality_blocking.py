@@ -98,3 +98,39 @@ def test_in_a_backfill_only_the_faulty_month_is_blocked(faulty_run, tmp_path):
     values = pl.read_csv(tmp_path / "restricted" / "kpi_values.csv")
     kpi03 = dict(values.filter(pl.col("kpi_id") == "KPI03").select("period_end", "dq_status").unique().iter_rows())
     assert kpi03 == {"2020-02-29": "published", "2020-03-31": "blocked"}
+
+
+def test_a_fault_in_a_table_read_through_a_shared_model_blocks_the_figure(small_warehouse, tmp_path):
+    """Lineage is derived from the SQL (pipelines/lib/lineage.py): KPI01 reads ssd_address only through
+    person_area, CDS_KS07 ssd_legal_status only through oc2_collection_rows -> cla_legal; a critical failure on
+    those tables blocks them (no hand-kept list left them out), and not KPI20, which reads neither."""
+    from datetime import date
+
+    import duckdb
+
+    from pipelines.lib import db
+    from pipelines.lib.card_run import run_cards
+    from pipelines.lib.kpi_cards import card
+    from pipelines.lib.measure_cards import measure
+    from pipelines.lib.quality.gx_runner import Finding
+    from pipelines.lib.quality.store import store_findings
+    from pipelines.lib.staging import current_drop_id, use_current
+
+    march = date(2020, 3, 31)
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(small_warehouse, path)
+    con = duckdb.connect(str(path))
+    use_current(con)
+    # not about one record (no file and row): it blocks every month of the run
+    store_findings(con, current_drop_id(con), date(2020, 3, 1), march, [
+        Finding("ssd_address", "home address dates in order", "critical", ("addr_address_end_date",), 1),
+        Finding("ssd_legal_status", "legal status code valid", "critical", ("lega_legal_status",), 1)])
+    run_cards(con, [card("KPI01"), card("KPI20")], "kpi", march, march)
+    run_cards(con, [measure("CDS_KS07").kpi_card], "core", march, march)
+    status = {r[0]: (r[1], r[2] or "") for r in db.rows(
+        con, "SELECT kpi_id, status, reasons FROM kpi_status WHERE period_end = $p UNION ALL "
+             "SELECT kpi_id, status, reasons FROM core_status WHERE period_end = $p", {"p": march})}
+    con.close()
+    assert status["KPI01"][0] == "blocked" and "ssd_address: home address dates in order" in status["KPI01"][1]
+    assert "ssd_address" not in status["KPI20"][1] and "ssd_legal_status" not in status["KPI20"][1]
+    assert "ssd_legal_status: legal status code valid" in status["CDS_KS07"][1]

@@ -69,3 +69,21 @@ def test_one_factory_builds_both_families():
     assert {k.name for k in kpi_values.check_keys} == {INPUTS_CHECK, "values_pass_critical_checks"}
     assert not core_case_measures.check_keys
     assert kpi_values.op.name == "kpi_values" and core_case_measures.op.name == "core_case_measures"
+
+
+def test_disclosure_by_measure_source(tmp_path: Path):
+    from pipelines.lib.measure_cards import measure
+
+    # schools are never suppressed; an average of days only on its count of children; a kpi measure takes its KPI's
+    assert measure("CDS_ED08").disclosure == "none"
+    assert measure("CDS_FP13").kpi_card.disclosure == "children_denominator"
+    feed = SQL_DIR / "core" / "CDS_KS10_custody.yaml"
+    path = tmp_path / feed.name
+    path.write_text("\n".join(ln for ln in feed.read_text().splitlines() if not ln.startswith("disclosure")))
+    with pytest.raises(CardError, match=f"{path}: missing disclosure"):
+        load_measure(path)
+    kpi = SQL_DIR / "core" / "CDS_KS01_assessments_in_timescale.yaml"
+    path = tmp_path / kpi.name
+    path.write_text(kpi.read_text() + "disclosure: children\n")
+    with pytest.raises(CardError, match="a kpi measure takes its KPI card's"):
+        load_measure(path)

@@ -186,3 +186,10 @@ def test_the_demo_drop_gets_the_template_rows_and_an_earlier_drop_none(tmp_path)
     early = tmp_path / "2020-03-31"
     early.mkdir()
     assert write_example(early, date(2020, 3, 31)) is None and not list(early.iterdir())
+
+
+def test_line_breaks_are_kept_and_other_control_characters_blanked(tmp_path):
+    path = tmp_path / "commentary.csv"
+    path.write_bytes((HEADER + '\r\nKPI01,2025-03,"First line\r\nsecond\x0bline",,,,,\r\n').encode("utf-8"))
+    rows, issues = read_commentary([path], KPIS)
+    assert issues == [] and rows[0].commentary == "First line\nsecond line"

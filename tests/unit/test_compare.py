@@ -140,3 +140,35 @@ def test_published_measures_get_the_same_record():
     # 83.7 (4.2 points), so "in line with" although lower (polarity high)
     assert year == 2025 and c.trust_value_compared == pytest.approx(80.476, abs=1e-3)
     assert c.neighbour_mean == pytest.approx(83.7) and c.position == "in line with"
+
+
+def test_kpi21_neighbour_missing_a_component_is_dropped_from_the_mean():
+    """End to end through kpi_comparison on hand-made values: 928's pre-2021 neighbours 886 (25 %) and 891
+    (10 %) count; 866 has no CAO share ("-") and is dropped - taking it as 0 would add (10 + 5) / 100 = 15 %
+    and give a mean of 16.67 over 3."""
+    rows = (_la("886", 10, 5, 10, 100) + _la("891", 1, 1, 0, 20) + _la("866", 10, 5, None, 100)
+            + _la("928", 6, 3, 5, 40))
+    v = _values(rows).with_columns(pl.lit(2020, pl.Int32).alias("time_period"))
+    card = {"id": "KPI21", "polarity": "high", "benchmark": {"components": COMPONENTS}}
+    auth = Authority("928", "Test trust", (), "2017-04")
+    c = compare.kpi_comparison(card, date(2020, 6, 30), auth, values=v)
+    assert c.year_compared == 2020 and c.as_at == date(2020, 3, 31)
+    assert c.neighbour_n == 2 and c.neighbour_mean == pytest.approx(17.5)
+    assert c.neighbour_missing["866"][0] == "-"
+    # the authority's own: (6 + 3 + 5 % of 40) / 40 = 27.5 %, better than 17.5 by more than 5 %
+    assert c.published_value == pytest.approx(27.5) and c.position == "better than"
+
+
+def test_kpi_cards_benchmark_blocks_use_known_keys():
+    from pipelines.lib.kpi_cards import load_cards
+
+    for card in load_cards():
+        b = card.raw.get("benchmark") or {}
+        assert set(b) <= compare.BENCHMARK_KEYS, (card.id, set(b) - compare.BENCHMARK_KEYS)
+        if b.get("components"):
+            comp = compare.parse_components(b["components"])
+            measures = set(compare.bm.load_values()["measure"].unique())
+            assert {c.measure for c in comp.numerators} | {comp.denominator} <= measures, card.id
+    # the contextual ones say so in their note too
+    flagged = {c.id for c in load_cards() if compare.is_contextual(c)}
+    assert flagged == {"KPI04", "KPI11", "KPI18"}

@@ -10,7 +10,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.lib.scorecard.rules import DEFAULT_DENOMINATOR_ONLY, DEFAULT_EXEMPT
+from pipelines.lib.kpi_cards import disclosure_sets, load_cards
+
+# what disclosure control leaves alone, from the cards' `disclosure` field
+DEFAULT_EXEMPT = disclosure_sets(load_cards())["exempt"]
+DEFAULT_DENOMINATOR_ONLY = disclosure_sets(load_cards())["denominator_only"]
 
 PERIOD = date(2020, 3, 31)
 PSEUDONYM = re.compile(r"X[0-9a-f]{20}")
@@ -289,6 +293,11 @@ def test_comparators_csv(packs):
     # KPI21 compares adopted + SGO + CAO (counts summed): 928 in 2019/20 = (52 + 45 + 2% of 408) / 408
     assert float(k21["trust_value_compared"]) == pytest.approx(100 * (52 + 45 + 0.02 * 408) / 408, abs=1e-5)
     assert "LACceased" in k21["comparator_measure"]
+    # the neighbours named are 928's pre-2021 list, in rank order; KPI11's row says why it is contextual
+    assert k21["neighbours"] == "886 891 866 860 830 881 937 885 888 887"
+    assert k21["sn_group"] == "Northamptonshire (928)"
+    k11 = f.filter(pl.col("kpi_id") == "KPI11").to_dicts()[0]
+    assert k11["contextual"] == "true" and k11["contextual_note"].startswith("Contextual only")
     text = a.read_text()
     assert not PSEUDONYM.search(text) and not POSTCODE.search(text)
 
@@ -334,15 +343,15 @@ def test_ocg_pack_opens_with_the_exceptions_then_summary_kpis_definitions(packs)
 def test_ocg_pack_shows_commentary_and_what_is_due(packs):
     ctx, red = packs["commented"], packs["red"]
     first = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[0])
-    assert first["commentary"].commentary == "Fell after a backlog was closed." and not first["commentary_due"]
-    assert first["commentary"].due_date_text == "31 May 2020" and first["commentary"].plan_status == "in progress"
+    assert first["commentary"]["commentary"] == "Fell after a backlog was closed." and not first["commentary_due"]
+    assert first["commentary"]["due_date"] == "31 May 2020" and first["commentary"]["plan_status"] == "in progress"
     html = packs["files"]["commented"][0].read_text(encoding="utf-8")
     assert "Fell after a backlog was closed." in html and "Agency workers start in April." in html
     assert ctx["exceptions"]["commentary_due"] == len(ctx["exceptions"]["detail"]) - 1
     if len(red) > 1:  # carried forward from January: shown, dated, and still due
         second = next(r for r in ctx["exceptions"]["detail"] if r["kpi_id"] == red[1])
-        assert second["commentary"].carried_forward and second["commentary_due"]
-        assert "Carried forward, written for January 2020." in html
+        assert second["commentary"]["carried_forward"] and second["commentary_due"]
+        assert "carried forward, written for January 2020" in html
 
 
 def test_ocg_comparators_beside_the_target_and_contextual_never_drawn(packs):

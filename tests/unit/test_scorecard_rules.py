@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.lib.kpi_cards import load_cards
+from pipelines.lib.kpi_cards import disclosure_sets, load_cards
 from pipelines.lib.paths import CONFIG_DIR
 from pipelines.lib.scorecard.rules import (
     Target,
@@ -326,14 +326,15 @@ def test_suppress_thresholds_zero_exemptions_counts_and_teams():
     assert suppress(_kv(small))["suppression"].to_list() == [None]
     assert suppress(_kv(small), threshold=10)["suppression"].to_list() == ["primary"]
     # KPI15 (money) is exempt; KPI18 checks the denominator only (numerator = total days)
-    assert suppress(_kv([("KPI15", "all", None, 2, 3)]))["suppression"].to_list() == [None]
-    assert suppress(_kv([("KPI18", "all", None, 4, 10)]))["suppression"].to_list() == [None]
-    assert suppress(_kv([("KPI18", "all", None, 300, 3)]))["suppression"].to_list() == ["primary"]
+    cards = disclosure_sets(load_cards())  # what each card's `disclosure` field says
+    assert suppress(_kv([("KPI15", "all", None, 2, 3)]), **cards)["suppression"].to_list() == [None]
+    assert suppress(_kv([("KPI18", "all", None, 4, 10)]), **cards)["suppression"].to_list() == [None]
+    assert suppress(_kv([("KPI18", "all", None, 300, 3)]), **cards)["suppression"].to_list() == ["primary"]
     # a single area under the trust: it equals the trust, so its suppression hides the trust too
-    assert suppress(_kv([("KPI18", "all", None, 400, 9), ("KPI18", "940", None, 300, 3)]))[
+    assert suppress(_kv([("KPI18", "all", None, 400, 9), ("KPI18", "940", None, 300, 3)]), **cards)[
         "suppression"].to_list() == ["secondary", "primary"]
-    # a count KPI (no denominator): count 3 -> "c", the empty denominator stays empty
-    out = suppress(_kv([("KPI20", "all", None, 3, None)]))
+    # a count of children (no denominator): count 3 -> "c", the empty denominator stays empty
+    out = suppress(_kv([("KPI06", "all", None, 3, None)]), **cards)
     assert out.row(0, named=True)["numerator"] == "c" and out.row(0, named=True)["denominator"] is None
     # team rows sum to their area: one team suppressed would follow by subtraction, so the next smallest is
     # suppressed too (the area row itself stays, being also a member of the trust = councils equation)
@@ -449,6 +450,42 @@ def test_scorecard_frame():
     assert k14["rag"] == "no target" and k14["target"] is None and k14["breach"] is False
     assert k14["direction_vs_previous_month"] == "worse"                     # 3 % -> 5 %, low: +2 is worse
     assert k14["projected_value"] is None                                    # no month rows: no run rate
+
+
+def test_the_cards_disclosure_field_drives_suppression(tmp_path):
+    """No KPI id is kept in the rules: ICO incidents (KPI20, disclosure none) are shown however few; a count of
+    children (disclosure children) of 3 is "c"; an average's numerator of days is not a count of children."""
+    from pipelines.lib.kpi_cards import card
+
+    cards = disclosure_sets(load_cards())
+    assert card("KPI20").disclosure == "none" and card("KPI20").unit == "count"
+    kpi20 = suppress(_kv([("KPI20", "all", None, 3, None)]), **cards).row(0, named=True)
+    assert kpi20["numerator"] == "3" and kpi20["suppression"] is None
+    assert card("KPI03").disclosure == "children"
+    kpi03 = suppress(_kv([("KPI03", "all", None, 3, 40)]), **cards).row(0, named=True)
+    assert kpi03["numerator"] == "c" and kpi03["suppression"] == "primary"
+    assert set(cards["exempt"]) == {"KPI15", "KPI16", "KPI17", "KPI20"} and cards["denominator_only"] == ("KPI18",)
+    # the same figures under another card's disclosure: the field decides, not the id
+    import dataclasses
+
+    as_children = [dataclasses.replace(c, disclosure="children") if c.id == "KPI20" else c for c in load_cards()]
+    assert suppress(_kv([("KPI20", "all", None, 3, None)]), **disclosure_sets(as_children)).row(
+        0, named=True)["numerator"] == "c"
+
+
+@pytest.mark.parametrize("value", ["child", "None", "counts"])
+def test_an_unknown_disclosure_is_an_error(tmp_path, value):
+    import shutil
+
+    from pipelines.lib.kpi_cards import CardError, load_card
+    from pipelines.lib.paths import SQL_DIR
+
+    source = SQL_DIR / "kpis" / "KPI20_ico_data_breaches.yaml"
+    path = tmp_path / source.name
+    path.write_text(source.read_text().replace("disclosure: none", f"disclosure: {value}"))
+    shutil.copy(source.with_suffix(".sql"), path.with_suffix(".sql"))
+    with pytest.raises(CardError, match=f"{path}: field 'disclosure': '{value}' not in"):
+        load_card(path)
 
 
 def test_month_on_month_direction_reads_the_in_month_series():

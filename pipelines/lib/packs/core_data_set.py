@@ -23,7 +23,7 @@ import polars as pl
 from markupsafe import Markup
 
 from pipelines.lib.config import authority
-from pipelines.lib.kpi_cards import KpiCard, load_cards
+from pipelines.lib.kpi_cards import KpiCard, disclosure_sets, load_cards
 from pipelines.lib.measure_cards import COMMITMENTS, MeasureCard, load_measures
 from pipelines.lib.no_data import NO_DATA, mark_short_of_history
 from pipelines.lib.packs.data import (
@@ -128,7 +128,7 @@ class CoreData:
         self.case_values = self._suppressed(_values(con, "core_values", case_ids, self.quarters),
                                             [m.kpi_card for m in self.measures if m.kpi_card is not None])
         self.kpi_values = self._suppressed(_values(con, "kpi_values", kpi_ids, self.quarters),
-                                           [self.kpi_cards[k] for k in kpi_ids], exempt=rules.DEFAULT_EXEMPT)
+                                           [self.kpi_cards[k] for k in kpi_ids])
         self.case_status = _status(con, "core_status", self.quarters)
         self.kpi_status = _status(con, "kpi_status", self.quarters)
         self.published = published
@@ -136,13 +136,12 @@ class CoreData:
         self.comparators = comparators
 
     @staticmethod
-    def _suppressed(values: pl.DataFrame, cards: list[KpiCard], exempt=()) -> pl.DataFrame:
+    def _suppressed(values: pl.DataFrame, cards: list[KpiCard]) -> pl.DataFrame:
         if values.height == 0:
             return values.with_columns(suppression=pl.lit(None, dtype=pl.String()))
-        # an average (days, a mean score) reveals nobody through its numerator: only its count of children
-        denominator_only = [c.id for c in cards if c.unit in ("days", "mean")]
+        # each card's disclosure: an average (days, a mean score) only on its count of children, money never
         return rules.suppress(values.with_columns(pl.col("team").cast(pl.String()), pl.col("worker").cast(pl.String())),
-                              SUPPRESSION_THRESHOLD, exempt=exempt, denominator_only=denominator_only)
+                              SUPPRESSION_THRESHOLD, **disclosure_sets(cards))
 
     # ---- series of engine-computed values (case measures and contract KPIs)
     def engine_series(self, card: KpiCard, values: pl.DataFrame, status: dict, label: str) -> dict[str, Any]:
@@ -256,7 +255,7 @@ class CoreData:
             "denominator": [r["denominator"] for r in rows], "value": [r["value"] for r in rows]},
             schema={"kpi_id": pl.String(), "period_end": pl.Date(), "basis": pl.String(), "area": pl.String(),
                     "numerator": pl.Float64(), "denominator": pl.Float64(), "value": pl.Float64()}),
-            SUPPRESSION_THRESHOLD, exempt=())
+            SUPPRESSION_THRESHOLD, **disclosure_sets([m]))
         trend = [Point(f"{r['period_end']:%b %Y}", _num(s["value"]),
                        "–" if s["value"] is None else fmt_value(s["value"], m.unit),
                        fmt_count(s["numerator"]) if m.unit != "count" else "–", fmt_count(s["denominator"]),

@@ -19,7 +19,7 @@ from pipelines.lib import formatting as fmt
 from pipelines.lib.calendar import month_end
 from pipelines.lib.compare import Comparison, kpi_comparison
 from pipelines.lib.config import authority
-from pipelines.lib.kpi_cards import KpiCard, load_cards
+from pipelines.lib.kpi_cards import KpiCard, disclosure_sets, load_cards
 from pipelines.lib.no_data import NO_DATA, VALUE_KEY, short_of_history
 from pipelines.lib.outputs import kpi_status_frame, kpi_values_frame
 from pipelines.lib.scorecard import rules
@@ -117,8 +117,8 @@ COMPARATORS_CSV_SCHEMA: dict[str, pl.DataType] = {
     "trust_value_compared": pl.Float64(), "trust_value_how": pl.String(), "sn_mean": pl.Float64(),
     "sn_n": pl.Int64(), "sn_median": pl.Float64(), "region": pl.String(), "region_value": pl.Float64(),
     "england": pl.Float64(), "rank": pl.Int64(), "rank_n": pl.Int64(), "quartile": pl.String(),
-    "position": pl.String(), "contextual": pl.Boolean(), "sn_model": pl.String(), "sn_group": pl.String(),
-    "councils": pl.String(),
+    "position": pl.String(), "contextual": pl.Boolean(), "contextual_note": pl.String(), "sn_model": pl.String(),
+    "sn_group": pl.String(), "neighbours": pl.String(), "councils": pl.String(),
 }
 
 
@@ -259,7 +259,7 @@ class PackData:
     def published_rows(self) -> pl.DataFrame:
         """Area and team rows (no worker rows) of the trend window, suppressed for publication."""
         v = self.values.filter((pl.col("period_end") >= self.trend_months[0]) & pl.col("worker").is_null())
-        return rules.suppress(v, SUPPRESSION_THRESHOLD)
+        return rules.suppress(v, SUPPRESSION_THRESHOLD, **disclosure_sets(load_cards()))
 
     def published_scorecard(self, published: pl.DataFrame | None = None) -> pl.DataFrame:
         """The scorecard as published (workbook Summary): each trust figure (this month, last month, a year

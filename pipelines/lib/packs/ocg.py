@@ -235,6 +235,16 @@ def _exceptions(pd: PackData, rows: list[dict], cards: dict) -> dict[str, Any]:
             "commentary_due": sum(1 for r in detail if r["commentary_due"])}
 
 
+def _view(c: Any) -> dict | None:
+    """A CommentaryView as a plain dict for the template's _ocg_commentary.html (dates in words)."""
+    if c is None:
+        return None
+    return {"commentary": c.commentary, "cause": c.cause, "action": c.action, "owner": c.owner,
+            "due_date": c.due_date_text, "plan_status": "" if c.plan_status == "none" else c.plan_status,
+            "written_for": c.written_for_label, "carried_forward": c.carried_forward, "due": c.due,
+            "held_back": c.held_back}
+
+
 def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: bool = True,
                 commentary: Iterable[Any] | None = None) -> dict[str, Any]:
     """Everything the OCG template shows (numbers already suppressed and formatted). `commentary`: the
@@ -337,18 +347,19 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "cohort": " ".join(str(card.raw.get("cohort", "")).split()), "polarity": card.polarity,
             "unit": card.unit, "headline_basis": BASIS_LABELS[card.headline_basis],
             "bases": ", ".join(BASIS_LABELS[b] for b in card.bases),
-            "source_tables": ", ".join(card.raw.get("source_tables") or []),
+            "source_tables": ", ".join(card.source_tables),
             "definition_version": card.definition_version,
             "benchmark_note": " ".join(str((card.raw.get("benchmark") or {}).get("note") or "").split()),
             "decisions": [" ".join(str(d).split()) for d in card.raw.get("decisions") or []],
         })
     views = _commentary(summary, pd.period_end, commentary)
     for row, section in zip(summary, sections, strict=True):
-        view = views.get(row["kpi_id"])  # a CommentaryView: the template's _commentary.html shows it
+        view = views.get(row["kpi_id"])
+        note = _view(view)
         section["commentary_view"] = view  # the workbook's Commentary sheet reads the record itself
         for r in (row, section):
-            r["commentary"] = view
-            r["commentary_due"] = view is not None and view.due
+            r["commentary"] = note
+            r["commentary_due"] = note is not None and note["due"]
     exceptions = _exceptions(pd, summary, cards)
     counts = {k: sum(r["rag"]["key"] == k for r in summary) for k in RAG_KEYS}
     return {

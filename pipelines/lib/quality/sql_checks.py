@@ -10,7 +10,9 @@ pipelines/lib/core/local_feeds.feed_parameters).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -23,31 +25,67 @@ from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
 from pipelines.lib.staging import LOCAL_FEEDS
 
 CHECK_DIR = SQL_DIR / "checks"
-ROW_CHECKS = ("overlapping_care_episodes", "overlapping_placements", "referral_before_assessment",
-              "s47_before_icpc", "dob_before_events", "events_after_extract", "rec_code_for_year",
-              "contact_decision_dates_missing", "dates_in_order",
-              # DfE 903 / CIN census rules that change a figure (data/reference/dfe_rules.csv)
-              "episode_ceased_date_and_reason", "looked_after_after_18th_birthday", "ceased_reason_for_age",
-              "legal_status_for_age", "postcode_not_located", "adoption_dates_in_order",
-              "activity_on_nfa_referral", "episode_continuity", "missing_episode_dates", "missing_episode_type",
-              "review_participation_code", "short_break_length", "person_record_missing",
-              "care_leaver_in_touch_code", "oc2_child_in_12_month_cohort", "cin_plan_after_extract")
-# local_feeds rows against the measure cards with a feed: block (pipelines/lib/core/local_feeds.py)
-FEED_CHECKS = ("local_feed_unknown_measure", "local_feed_numerator_above_denominator",
-               "local_feed_value_inconsistent", "local_feed_percent_range", "local_feed_negative_count",
-               "local_feed_period_not_month_end", "local_feed_no_figure", "local_feed_expected_range")
+# A check file says what it is in its leading comments, as the cards do: `-- kind:` (how it runs, below) and
+# `-- severity:` (the severities its rows may carry: critical, warning or both). Adding a check is adding a file.
+KINDS = {
+    "row": "records of the drop: $drop_id, $period_start, $period_end (and quality_code_sets)",
+    "delivery": "the drop against the contract and the previous drop: $drop_id, $contract_tables",
+    "row_count_band": "row counts against the previous drop's (quality_counts): $drop_id and the band",
+    "feed": "local_feeds rows against the measure cards with a feed: block (local_feeds.feed_parameters)",
+    "kpi_values": "the computed KPI values (kpi_values): $period_start, $period_end",
+    "setup": "not a check: a statement another step runs (row_count_files.sql fills quality_counts)",
+}
+SEVERITIES = ("critical", "warning")
+_HEADER_BLOCK = re.compile(r"\A(?:[ \t]*--[^\n]*\n)*")
+_HEADER_LINE = re.compile(r"^--\s*(kind|severity):\s*(.*?)\s*$", re.MULTILINE)
+
+
+class SqlCheckError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    name: str
+    kind: str
+    severities: tuple[str, ...]
+    path: Path
+
+    def sql(self) -> str:
+        return self.path.read_text()
+
+
+def read_check(path: Path) -> SqlCheck:
+    """A check file's header: an unknown or missing kind or severity is an error naming the file and line."""
+    text = path.read_text()
+    header: dict[str, str] = {}
+    for m in _HEADER_LINE.finditer(_HEADER_BLOCK.match(text).group(0)):
+        if m.group(1) in header:
+            raise SqlCheckError(f"{path}: header '-- {m.group(1)}:' given twice")
+        header[m.group(1)] = m.group(2)
+    kind = header.get("kind")
+    if kind not in KINDS:
+        found = "no '-- kind:' header in its leading comments" if kind is None else f"header '-- kind: {kind}'"
+        raise SqlCheckError(f"{path}: {found}: the kind is one of {', '.join(KINDS)}")
+    severities = tuple(s.strip() for s in header.get("severity", "").split(",") if s.strip())
+    if kind != "setup" and (not severities or set(severities) - set(SEVERITIES)):
+        raise SqlCheckError(f"{path}: header '-- severity: {header.get('severity', '')}' must name "
+                            f"{' and/or '.join(SEVERITIES)}")
+    return SqlCheck(path.stem, kind, severities, path)
+
+
+def checks(check_dir: Path = CHECK_DIR, kind: str | None = None) -> list[SqlCheck]:
+    """Every check file of the folder (sorted by name), or those of one kind."""
+    found = [read_check(p) for p in sorted(check_dir.glob("*.sql"))]
+    return [c for c in found if kind is None or c.kind == kind]
+
+
 BAND = (0.8, 1.25)
 # Outside this band of the previous drop's rows a table is critical (halved, or more than doubled: a partial or
 # foreign extract), not a warning: see sql/checks/row_count_band.sql.
 CRITICAL_BAND = (0.5, 2.0)
 CRITICAL_MIN_ROWS = 20  # a table under 20 rows in both drops only warns: a few records either way is noise
-# Delivery checks (the drop against the contract and the previous drop), about tables, not records
-DELIVERY_CHECKS = ("missing_column", "table_no_longer_delivered")
 COLUMNS = ("source_file", "source_row", "table_name", "column_name", "rule", "severity", "detail", "kpi_id")
-
-
-def check_sql(name: str) -> str:
-    return (CHECK_DIR / f"{name}.sql").read_text()
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -55,12 +93,15 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
                           {"s": schema, "t": table}))
 
 
-def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict]:
-    text = check_sql(name)
+def _query(con: duckdb.DuckDBPyConnection, check: SqlCheck, params: dict[str, Any]) -> list[dict]:
+    text = check.sql()
     used = set(re.findall(r"\$([a-z_]+)", text))
     out = db.dicts(con, text, {k: v for k, v in params.items() if k in used})
     for r in out:
-        r["check"] = name
+        if r["severity"] not in check.severities:  # the header says what the check reports
+            raise SqlCheckError(f"{check.path}: a row of severity {r['severity']!r}; its header says "
+                                f"'-- severity: {', '.join(check.severities)}'")
+        r["check"] = check.name
     return out
 
 
@@ -93,30 +134,33 @@ def _fill_counts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
-                   band: tuple[float, float] = BAND, kpi_ids: list[str] | None = None) -> list[dict]:
-    """Every SQL check for one drop and period: a list of failing-row dicts (COLUMNS + 'check')."""
+                   band: tuple[float, float] = BAND, kpi_ids: list[str] | None = None,
+                   check_dir: Path = CHECK_DIR) -> list[dict]:
+    """Every SQL check of `check_dir` (by its `-- kind:` header) for one drop and period: a list of failing-row
+    dicts (COLUMNS + 'check')."""
     params = {"drop_id": drop_id, "period_start": period_start, "period_end": period_end}
     rows: list[dict] = []
     if _exists(con, "staged", "drops"):
         _load_code_sets(con)
-        for name in ROW_CHECKS:
-            rows += _query(con, name, params)
+        for check in checks(check_dir, "row"):
+            rows += _query(con, check, params)
         # local feeds come when a service has figures to supply, not with every extract: never "no longer delivered"
         tables = [t for t in contract() if t != LOCAL_FEEDS]
-        for name in DELIVERY_CHECKS:
-            rows += _query(con, name, {"drop_id": drop_id, "contract_tables": tables})
+        for check in checks(check_dir, "delivery"):
+            rows += _query(con, check, {"drop_id": drop_id, "contract_tables": tables})
         _fill_counts(con)
-        rows += _query(con, "row_count_band", {"drop_id": drop_id, "low": band[0], "high": band[1],
-                                               "critical_low": CRITICAL_BAND[0], "critical_high": CRITICAL_BAND[1],
-                                               "critical_min_rows": CRITICAL_MIN_ROWS})
-        rows += run_local_feed_checks(con, drop_id, period_start, period_end)
+        for check in checks(check_dir, "row_count_band"):
+            rows += _query(con, check, {"drop_id": drop_id, "low": band[0], "high": band[1],
+                                        "critical_low": CRITICAL_BAND[0], "critical_high": CRITICAL_BAND[1],
+                                        "critical_min_rows": CRITICAL_MIN_ROWS})
+        rows += run_local_feed_checks(con, drop_id, period_start, period_end, check_dir)
     if kpi_ids:
-        rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids)
+        rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids, check_dir)
     return rows
 
 
-def run_local_feed_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date
-                          ) -> list[dict]:
+def run_local_feed_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: date, period_end: date,
+                          check_dir: Path = CHECK_DIR) -> list[dict]:
     """The local_feeds checks: the measure ids and kinds a feed may carry are bound from the measure cards."""
     from pipelines.lib.core.local_feeds import feed_parameters  # the cards load only when feeds are checked
 
@@ -124,8 +168,8 @@ def run_local_feed_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_s
         return []
     params = {"drop_id": drop_id, "period_start": period_start, "period_end": period_end} | feed_parameters()
     rows: list[dict] = []
-    for name in FEED_CHECKS:
-        rows += _query(con, name, params)
+    for check in checks(check_dir, "feed"):
+        rows += _query(con, check, params)
     return rows
 
 
@@ -139,7 +183,7 @@ def owning_councils(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def run_kpi_sql_checks(con: duckdb.DuckDBPyConnection, period_start: date, period_end: date,
-                       kpi_ids: list[str]) -> list[dict]:
+                       kpi_ids: list[str], check_dir: Path = CHECK_DIR) -> list[dict]:
     """Every KPI present for every area each month (kpi_values)."""
     if not _exists(con, "main", "kpi_values"):
         return []
@@ -148,4 +192,7 @@ def run_kpi_sql_checks(con: duckdb.DuckDBPyConnection, period_start: date, perio
     db.run(con, "CREATE OR REPLACE TEMP TABLE quality_areas (area VARCHAR)")
     con.from_arrow(pl.DataFrame({"area": owning_councils(con)}, schema={"area": pl.String()}).to_arrow()
                    ).insert_into("quality_areas")
-    return _query(con, "kpi_completeness", {"period_start": period_start, "period_end": period_end})
+    rows: list[dict] = []
+    for check in checks(check_dir, "kpi_values"):
+        rows += _query(con, check, {"period_start": period_start, "period_end": period_end})
+    return rows

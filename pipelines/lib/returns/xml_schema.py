@@ -66,9 +66,6 @@ class XmlSchema:
     applied: tuple[str, ...] = ()  # the yearly-differences files applied, in order
     subgroups: dict[str, frozenset[str]] = field(default_factory=dict)  # parent -> its groups' names
 
-    def children_of(self, parent: str) -> list[Group]:
-        return [g for g in self.groups.values() if g.parent == parent]
-
     def sub_group_names(self, parent: str) -> frozenset[str]:
         return self.subgroups.get(parent, frozenset())
 

@@ -56,8 +56,9 @@ Disclosure control (`suppress`, published packs)
     Primary: a row is suppressed when its numerator or its denominator (the denominator only for KPIs in
     `denominator_only`, e.g. KPI18 whose numerator is a total of days) is a count below `threshold`
     (default 5; 0 counts as below unless keep_zero=True). The whole row (numerator, denominator and value) is
-    shown as "c". KPIs in `exempt` (money and FTE measures: KPI15, KPI16, KPI17) are not counts of people and
-    are never suppressed.
+    shown as "c". KPIs in `exempt` (money, FTE posts, ICO incidents, schools: KPI15, KPI16, KPI17, KPI20) are
+    not counts of people and are never suppressed. Both lists come from the cards' `disclosure` field
+    (`children_denominator`, `none`; kpi_cards.disclosure_sets), never from ids kept here.
     Secondary: for each KPI, period and basis, the area rows (team and worker empty) form one equation,
     trust ('all') = sum of the other areas. If exactly one member of it is suppressed it could be recovered by
     subtraction, so the smallest unsuppressed non-trust area (by denominator, then numerator, then area code)
@@ -91,8 +92,6 @@ Direction = Literal["better", "same", "worse", "n/a"]
 Cadence = Literal["monthly", "quarterly"]
 GREEN, AMBER, RED, NO_TARGET, NO_VALUE = "green", "amber", "red", "no target", "no value"
 TRUST = "all"
-DEFAULT_EXEMPT = ("KPI15", "KPI16", "KPI17")
-DEFAULT_DENOMINATOR_ONLY = ("KPI18",)
 _TARGET_KEYS = {"target", "tolerance", "stretch", "lower_tolerance", "upper_tolerance", "direction_threshold"}
 
 
@@ -366,14 +365,15 @@ def _fmt(x: float | None, decimals: int | None) -> str | None:
     return str(int(x)) if x.is_integer() else f"{x:.2f}"
 
 
-def suppress(frame: pl.DataFrame, threshold: float = 5, *, exempt: Collection[str] = DEFAULT_EXEMPT,
-             denominator_only: Collection[str] = DEFAULT_DENOMINATOR_ONLY, keep_zero: bool = False,
+def suppress(frame: pl.DataFrame, threshold: float = 5, *, exempt: Collection[str] = (),
+             denominator_only: Collection[str] = (), keep_zero: bool = False,
              decimals: int = 1) -> pl.DataFrame:
     """Disclosure control for published packs (rule in the module docstring).
 
     Takes kpi_values rows (kpi_id, period_end, basis, area, [team, worker,] numerator, denominator, value) and
     returns them with numerator, denominator and value as text ("c" when suppressed) and a `suppression`
-    column: null, "primary" or "secondary"."""
+    column: null, "primary" or "secondary". `exempt` and `denominator_only` are ids whose card's `disclosure` is
+    `none` and `children_denominator` (kpi_cards.disclosure_sets)."""
 
     def small(x: float | None) -> bool:
         if _missing(x):

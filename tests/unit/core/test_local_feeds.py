@@ -61,7 +61,7 @@ source: {source}
 definition: A test.
 polarity: high
 unit: percent
-{extra}feed:
+{"disclosure: children" + chr(10) if source == "local_feed" else ""}{extra}feed:
 {feed}
 """)
     return path
