@@ -11,7 +11,7 @@ value of the wrong type is a CardError naming the file and the field.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -292,10 +292,16 @@ def disclosure_sets(cards: Iterable[Any]) -> dict[str, tuple[str, ...]]:
 
 @cache
 def load_cards(card_dir: Path = KPI_CARD_DIR) -> tuple[KpiCard, ...]:
-    cards = tuple(load_card(p) for p in sorted(card_dir.glob("*.yaml")))
+    return load_folder(card_dir, load_card, "KPI")
+
+
+def load_folder(card_dir: Path, load: Callable[[Path], Any], what: str) -> tuple[Any, ...]:
+    """Every card of a folder (*.yaml, by file name) through `load`; two cards with one id are an error."""
+    cards = tuple(load(p) for p in sorted(card_dir.glob("*.yaml")))
     ids = [c.id for c in cards]
-    if len(set(ids)) != len(ids):
-        raise CardError(f"{card_dir}: duplicate KPI ids {sorted(ids)}")
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise CardError(f"{card_dir}: duplicate {what} ids {', '.join(repeated)}")
     return cards
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -77,10 +78,18 @@ def _walk(node: Any, scope: frozenset[str], tables: set[str], macros: set[str]) 
         _walk(value, scope, tables, macros)
 
 
+_PARSER_LOCK = threading.Lock()
+
+
+@cache
+def _parser() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
+
+
 def select_reads(sql: str, where: str) -> tuple[frozenset[str], frozenset[str]]:
     """(relations, table functions) one SELECT reads, as DuckDB parses it; `where` names the file in errors."""
-    with duckdb.connect() as con:
-        text = con.execute("SELECT json_serialize_sql($sql)", {"sql": sql}).fetchall()[0][0]
+    with _PARSER_LOCK:  # one in-memory connection parses every file (opening one costs more than parsing)
+        text = _parser().execute("SELECT json_serialize_sql($sql)", {"sql": sql}).fetchall()[0][0]
     tree = json.loads(text)
     if tree.get("error"):
         raise LineageError(f"{where}: DuckDB cannot parse it as one SELECT: {tree.get('error_message')}")

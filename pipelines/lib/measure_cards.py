@@ -33,6 +33,7 @@ from pipelines.lib.kpi_cards import (
     check_fields,
     load_card,
     load_cards,
+    load_folder,
     read_card,
 )
 from pipelines.lib.paths import SQL_DIR
@@ -128,11 +129,7 @@ def load_measure(path: Path) -> MeasureCard:
 
 @cache
 def load_measures(card_dir: Path = CORE_DIR) -> tuple[MeasureCard, ...]:
-    cards = tuple(load_measure(p) for p in sorted(card_dir.glob("*.yaml")))
-    ids = [c.id for c in cards]
-    if len(set(ids)) != len(ids):
-        raise CardError(f"{card_dir}: duplicate measure ids {sorted(ids)}")
-    return cards
+    return load_folder(card_dir, load_measure, "measure")
 
 
 def measure(measure_id: str) -> MeasureCard:

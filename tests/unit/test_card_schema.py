@@ -87,3 +87,13 @@ def test_disclosure_by_measure_source(tmp_path: Path):
     path.write_text(kpi.read_text() + "disclosure: children\n")
     with pytest.raises(CardError, match="a kpi measure takes its KPI card's"):
         load_measure(path)
+
+
+def test_two_cards_with_one_id_are_an_error(tmp_path: Path):
+    from pipelines.lib.kpi_cards import load_cards
+
+    for name in ("KPI01_contact_decisions", "KPI01_copy"):
+        shutil.copy(KPI01, tmp_path / f"{name}.yaml")
+        shutil.copy(KPI01.with_suffix(".sql"), tmp_path / f"{name}.sql")
+    with pytest.raises(CardError, match="duplicate KPI ids KPI01"):
+        load_cards(tmp_path)
