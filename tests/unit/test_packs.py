@@ -376,3 +376,31 @@ def test_ocg_teams_by_name_and_money_in_pounds(packs):
     k15 = next(s for s in ctx["sections"] if s["kpi_id"] == "KPI15")
     shown = [t["numerator"] for t in k15["trend"] if t["numerator"] not in ("–", "c")]
     assert shown and all(re.fullmatch(r"-?£[\d,]+", x) for x in shown), shown
+
+
+def test_teams_are_grouped_under_their_council_and_suppressed_ones_counted_in_one_line():
+    from pipelines.lib.packs.ocg import _team_groups
+
+    teams = [{"team": "North Northamptonshire Front Door (MASH)", "value": "33.6%"},
+             {"team": "North Northamptonshire Disabled Children", "value": "c"},
+             {"team": "West Northamptonshire Front Door (MASH)", "value": "32.9%"},
+             {"team": "Countywide Adoption", "value": "40.0%"}]
+    g = _team_groups(teams, ["North Northamptonshire", "West Northamptonshire"])
+    assert [x["name"] for x in g] == ["North Northamptonshire", "West Northamptonshire", "Other teams"]
+    assert [t["short"] for t in g[0]["shown"]] == ["Front Door (MASH)"] and g[0]["hidden"] == ["Disabled Children"]
+    assert [t["short"] for t in g[2]["shown"]] == ["Countywide Adoption"] and g[1]["hidden"] == []
+
+
+def test_team_names_are_found_without_the_current_search_path(small_warehouse, tmp_path):
+    """The pipeline's pack step opens the warehouse without `current` on its search path: the demo pack
+    showed team ids (T940FD) until the names were read from current.ssd_department."""
+    from pipelines.lib.packs.data import team_names, worker_names
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(small_warehouse, copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    names = team_names(con)
+    workers = worker_names(con)
+    con.close()
+    assert names and all(k != v for k, v in names.items())
+    assert workers and all("," in v for v in workers.values())  # job title, staff number
