@@ -27,6 +27,8 @@ class Authority:
     owning_councils: tuple[Council, ...]
     first_reporting_month: str
     neighbour_group: str | None = None  # whose DfE statistical-neighbour list; None = la_code
+    # (cost centre, owning council la_code): the council of each budget-monitoring line (KPI15)
+    cost_centres: tuple[tuple[str, str], ...] = ()
 
 
 AUTHORITY_ENV = "SCORECARD_AUTHORITY"  # another authority.yaml (a second deployment, or a test)
@@ -49,7 +51,26 @@ def _authority(path: Path) -> Authority:
                               for c in raw["owning_councils"]),
         first_reporting_month=str(raw["first_reporting_month"]),
         neighbour_group=None if group is None else str(group).zfill(3),
+        cost_centres=_cost_centres(path, raw.get("cost_centres") or {},
+                                   {str(c["la_code"]).zfill(3) for c in raw["owning_councils"]}),
     )
+
+
+def _cost_centres(path: Path, raw: dict, councils: set[str]) -> tuple[tuple[str, str], ...]:
+    """`cost_centres:` (owning council la_code -> its cost centres) as (cost centre, la_code) pairs. Cost centres
+    are normalised as the contract's `id` columns are (trimmed, upper-cased); a council that is not an owning
+    council, or a cost centre listed under two councils, is an error naming the file."""
+    pairs: dict[str, str] = {}
+    for la, centres in raw.items():
+        code = str(la).zfill(3)
+        if code not in councils:
+            raise ValueError(f"{path}: cost_centres: {code} is not an owning council")
+        for centre in centres or []:
+            key = str(centre).strip().upper()
+            if pairs.get(key, code) != code:
+                raise ValueError(f"{path}: cost_centres: {key} listed under {pairs[key]} and {code}")
+            pairs[key] = code
+    return tuple(sorted(pairs.items()))
 
 
 def dagster_home() -> Path:

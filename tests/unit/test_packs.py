@@ -68,9 +68,11 @@ def packs(small_warehouse, tmp_path_factory):
     dobs = {r[0] for r in con.execute("SELECT DISTINCT CAST(pers_dob AS VARCHAR) FROM ssd_person "
                                       "WHERE pers_dob IS NOT NULL").fetchall()}
     workers = {r[0] for r in con.execute("SELECT DISTINCT worker FROM kpi_values WHERE worker IS NOT NULL").fetchall()}
+    team_names = dict(con.execute("SELECT dept_team_id, min(dept_team_name) FROM current.ssd_department "
+                                  "WHERE dept_team_name IS NOT NULL GROUP BY ALL").fetchall())
     con.close()
     return {"files": files, "ctx": ctx, "clinic": clinic, "commented": commented, "red": red,
-            "postcodes": postcodes, "dobs": dobs, "workers": workers}
+            "postcodes": postcodes, "dobs": dobs, "workers": workers, "team_names": team_names}
 
 
 def _split_bundle(html: str) -> tuple[str, str]:
@@ -376,3 +378,40 @@ def test_ocg_teams_by_name_and_money_in_pounds(packs):
     k15 = next(s for s in ctx["sections"] if s["kpi_id"] == "KPI15")
     shown = [t["numerator"] for t in k15["trend"] if t["numerator"] not in ("–", "c")]
     assert shown and all(re.fullmatch(r"-?£[\d,]+", x) for x in shown), shown
+
+
+def test_teams_are_grouped_under_their_council_and_suppressed_ones_counted_in_one_line():
+    from pipelines.lib.packs.ocg import _team_groups
+
+    teams = [{"team": "North Northamptonshire Front Door (MASH)", "value": "33.6%"},
+             {"team": "North Northamptonshire Disabled Children", "value": "c"},
+             {"team": "West Northamptonshire Front Door (MASH)", "value": "32.9%"},
+             {"team": "Countywide Adoption", "value": "40.0%"}]
+    g = _team_groups(teams, ["North Northamptonshire", "West Northamptonshire"])
+    assert [x["name"] for x in g] == ["North Northamptonshire", "West Northamptonshire", "Other teams"]
+    assert [t["short"] for t in g[0]["shown"]] == ["Front Door (MASH)"] and g[0]["hidden"] == ["Disabled Children"]
+    assert [t["short"] for t in g[2]["shown"]] == ["Countywide Adoption"] and g[1]["hidden"] == []
+
+
+def test_team_names_are_found_without_the_current_search_path(small_warehouse, tmp_path):
+    """The pipeline's pack step opens the warehouse without `current` on its search path: the demo pack
+    showed team ids (T940FD) until the names were read from current.ssd_department."""
+    from pipelines.lib.packs.data import team_names, worker_names
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(small_warehouse, copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    names = team_names(con)
+    workers = worker_names(con)
+    con.close()
+    assert names and all(k != v for k, v in names.items())
+    assert workers and all("," in v for v in workers.values())  # job title, staff number
+
+
+def test_workbook_by_team_names_teams_never_ids(packs):
+    """The analysts' By team sheet reads like the pack: the team's name from ssd_department, not its id."""
+    names = packs["team_names"]
+    shown = {r["team"] for r in _sheet_rows(packs["files"]["xlsx"][0], "By team")}
+    assert names and shown
+    assert not shown & set(names), shown & set(names)
+    assert shown & set(names.values())

@@ -124,22 +124,34 @@ COMPARATORS_CSV_SCHEMA: dict[str, pl.DataType] = {
 
 def team_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Team id -> team name (ssd_department): breakdowns show names, never ids. Empty when not delivered."""
-    try:
-        rows = con.execute("SELECT dept_team_id, min(dept_team_name) FROM ssd_department "
-                           "WHERE dept_team_id IS NOT NULL AND dept_team_name IS NOT NULL "
-                           "GROUP BY dept_team_id").fetchall()
-    except duckdb.Error:
-        return {}
-    return {str(k): str(v) for k, v in rows}
+    for table in _latest("ssd_department"):
+        try:
+            rows = con.execute("SELECT dept_team_id, min(dept_team_name) FROM " + table
+                               + " WHERE dept_team_id IS NOT NULL AND dept_team_name IS NOT NULL "
+                               "GROUP BY dept_team_id").fetchall()
+        except duckdb.Error:
+            continue
+        return {str(k): str(v) for k, v in rows}
+    return {}
+
+
+def _latest(table: str) -> tuple[str, ...]:
+    """Where the latest drop's table is: the `current` schema (a pack's connection need not have it on its
+    search path), else the bare name."""
+    return (f"current.{table}", table)
 
 
 def worker_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Worker id -> how the restricted clinic pack names the worker (ssd_professionals). The extract contract
     carries no personal name, so a worker reads as job title and staff number ("Social Worker, STF00012"); a
     name column, when an extract carries one (prof_professional_name), is used instead. Never in published packs."""
-    try:
-        cols = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE ssd_professionals)").fetchall()}
-    except duckdb.Error:
+    for table in _latest("ssd_professionals"):
+        try:
+            cols = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE " + table + ")").fetchall()}
+            break
+        except duckdb.Error:
+            continue
+    else:
         return {}
     name = "prof_professional_name" if "prof_professional_name" in cols else None
     title = "prof_professional_job_title" if "prof_professional_job_title" in cols else None
@@ -148,7 +160,7 @@ def worker_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     if not picked:
         return {}
     rows = con.execute(f"SELECT prof_professional_id, {', '.join(f'min({c})' for c in picked)} "  # noqa: S608 (fixed column names)
-                       "FROM ssd_professionals WHERE prof_professional_id IS NOT NULL "
+                       f"FROM {table} WHERE prof_professional_id IS NOT NULL "
                        "GROUP BY prof_professional_id").fetchall()
     out = {}
     for pid, *vals in rows:

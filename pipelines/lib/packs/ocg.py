@@ -237,7 +237,7 @@ def _exceptions(pd: PackData, rows: list[dict], cards: dict) -> dict[str, Any]:
 
 
 def _view(c: Any) -> dict | None:
-    """A CommentaryView as a plain dict for the template (dates in words)."""
+    """A CommentaryView as a plain dict for the template's _ocg_commentary.html (dates in words)."""
     if c is None:
         return None
     return {"commentary": c.commentary, "cause": c.cause, "action": c.action, "owner": c.owner,
