@@ -220,3 +220,17 @@ def test_published_groups_hold_no_identifiers(con):
     # every June group has under 5 children: all suppressed; the cohort (5/7) is not small: shown
     assert set(pub["suppression"].to_list()) == {"primary"}
     assert set(pub.filter(pl.col("basis") == "month")["cohort_value"].to_list()) == {"71.4"}
+
+
+def test_every_dfe_ethnicity_code_of_the_returns_has_a_major_group():
+    # the 903 schema's ETHNIC code list (the DfE's) and the mapping in data/reference/ethnicity_groups.csv agree
+    import yaml
+
+    from pipelines.lib.equality import ETHNIC_GROUPS, ethnicity_groups
+    from pipelines.lib.paths import PROJECT_ROOT
+
+    schema = yaml.safe_load((PROJECT_ROOT / "pipelines/lib/returns/schemas/ssda903/base.yaml").read_text())
+    codes = set(schema["code_sets"]["ETHNIC"])
+    assert codes == set(ethnicity_groups())
+    assert set(ethnicity_groups().values()) == set(ETHNIC_GROUPS)
+    assert ethnicity_groups()["CHNE"] == "Other ethnic group" and ethnicity_groups()["REFU"] == UNKNOWN_ETHNICITY
