@@ -36,6 +36,8 @@ def built(small_warehouse, tmp_path_factory):
     pd = PackData(con, PERIOD)
     published = equality_frame(pd)
     ctx = equality_context(pd, published)
+    pd.area = "940"  # as a council's pack reads it (PackData(..., area=la_code))
+    council_ctx = equality_context(pd, published)
     csvs = [write_equality(con, PERIOD, tmp / out) for out in ("a", "b")]
     html = packs.render_ocg_pack(con, PERIOD, tmp / "a").read_text(encoding="utf-8")
     xlsx = packs.write_workbook(con, PERIOD, tmp / "a")
@@ -46,8 +48,8 @@ def built(small_warehouse, tmp_path_factory):
     dobs = {r[0] for r in con.execute("SELECT DISTINCT CAST(pers_dob AS VARCHAR) FROM ssd_person "
                                       "WHERE pers_dob IS NOT NULL").fetchall()}
     con.close()
-    return {"restricted": restricted, "published": published, "ctx": ctx, "csvs": csvs, "html": html,
-            "xlsx": xlsx, "trust": trust, "ids": ids, "dobs": dobs}
+    return {"restricted": restricted, "published": published, "ctx": ctx, "council_ctx": council_ctx,
+            "csvs": csvs, "html": html, "xlsx": xlsx, "trust": trust, "ids": ids, "dobs": dobs}
 
 
 def test_child_level_kpis_only(built):
@@ -130,3 +132,8 @@ def test_workbook_equality_sheet(built):
     with zipfile.ZipFile(built["xlsx"]) as z:
         wb = z.read("xl/workbook.xml").decode()
     assert 'name="Equality"' in wb
+
+
+def test_council_packs_leave_the_page_out(built):
+    # a council's groups beside the trust's would let a reader subtract across packs
+    assert built["council_ctx"] == {} and built["ctx"]["tables"]

@@ -42,6 +42,10 @@ def _worse(gap: str | None, polarity: str) -> bool:
 def equality_context(pd: PackData, frame: pl.DataFrame | None = None) -> dict[str, Any]:
     """One table per dimension across the KPIs, for each KPI's headline basis of the reporting month: the
     trust's value, then each group's value and its gap to the trust (the worse side marked by polarity)."""
+    if getattr(pd, "area", TRUST) != TRUST:
+        # a council's pack leaves it out: its groups with the other council's and the trust's would be one
+        # more set of equations (council A + council B = trust, per group) a reader could solve across packs
+        return {}
     frame = equality_frame(pd) if frame is None else frame
     cards = {c.id: c for c in pd.cards}
     headline = frame.filter(pl.col("basis") == pl.col("kpi_id").replace_strict(
