@@ -13,8 +13,7 @@ from pipelines.defs.resources import Warehouse
     key=dg.AssetKey(["outputs", "packs"]), group_name="outputs", deps=[kpi_tables],
     partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(), pool="warehouse",
     description="ocg_pack_YYYY-MM.html (self-contained, small numbers suppressed), scorecard_YYYY-MM.xlsx, "
-                "comparators_YYYY-MM.csv (DfE comparators as data), equality_YYYY-MM.csv (child-level KPIs by "
-                "group, suppressed), and on request "
+                "comparators_YYYY-MM.csv (DfE comparators as data), and on request "
                 "restricted/clinic_pack_YYYY-MM.html",
 )
 def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -31,10 +30,11 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
         # the commentary's faults are reported by outputs/kpi_tables; here only its good rows are shown
         rows = run_commentary(con, warehouse.archive, configured_dir()).rows
         written = [render_ocg_pack(con, last, out, commentary=rows),
-                   write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out),
-                   write_equality(con, last, out)]
+                   write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
         if warehouse.clinic_pack:
             written.append(render_clinic_pack(con, last, out))
+        # equality_YYYY-MM.csv: child-level KPIs by sex, ethnicity, age band, ... suppressed (packs/equality.py)
+        written.append(write_equality(con, last, out))
     for path in written:
         context.log.info(f"wrote {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
     return dg.MaterializeResult(metadata={p.name: p.stat().st_size for p in written})
