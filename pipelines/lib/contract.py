@@ -46,6 +46,8 @@ class Table:
     name: str
     key: tuple[str, ...]
     columns: dict[str, str]  # column -> logical type
+    # An optional table (ssd_disability, ssd_immigration_status) may be left out of a drop and no KPI reads it.
+    optional: bool = False
 
     @property
     def person_columns(self) -> list[str]:
@@ -90,7 +92,8 @@ def contract() -> dict[str, Table]:
                 raise ValueError(f"{CONTRACT_FILE}: {name}.{col} is not a plain identifier")
         if not _IDENT.match(name):
             raise ValueError(f"{CONTRACT_FILE}: table name {name!r} is not a plain identifier")
-        tables[name] = Table(name=name, key=tuple(spec.get("key", [])), columns=dict(spec["columns"]))
+        tables[name] = Table(name=name, key=tuple(spec.get("key", [])), columns=dict(spec["columns"]),
+                             optional=bool(spec.get("optional", False)))
     return tables
 
 

@@ -46,7 +46,8 @@ GROUPS = {
 GROUP_ORDER = [g for d in DIMENSIONS for g in GROUPS[d]]
 # Measures of children looked after or who were (care leavers, adoption, leaving care): the UASC breakdown.
 LOOKED_AFTER = frozenset({"KPI07", "KPI08", "KPI09", "KPI10", "KPI12", "KPI18", "KPI19", "KPI21"})
-# Optional sources of the SSD not in this contract: read when the warehouse holds them.
+# Optional tables of the contract (data/contract/tables.yaml `optional: true`): a dimension is shown only when
+# its table holds rows (in a warehouse, the current drop's); a drop without them omits the dimension.
 OPTIONAL_SOURCES = {"disability": ("ssd_disability", "equality_disability", "person_id VARCHAR, disabled BOOLEAN"),
                     "uasc": ("ssd_immigration_status", "equality_uasc",
                              "person_id VARCHAR, start_date DATE, end_date DATE")}
@@ -76,10 +77,14 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def _optional_sources(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
-    """Temp views over the optional sources (empty when absent); which ones hold records."""
+    """Temp views over the optional sources (empty when absent); which ones hold records. Every contract table
+    exists in a warehouse (staged, with a `current` view), so existence is not enough: an empty table (the
+    drop did not deliver it) leaves the dimension out rather than calling every child "not disabled"."""
     present = {}
     for dim, (source, view, columns) in OPTIONAL_SOURCES.items():
-        present[dim] = _table_exists(con, source)
+        # fixed table names from OPTIONAL_SOURCES, never user input
+        present[dim] = _table_exists(con, source) and bool(
+            db.scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {source} LIMIT 1)"))  # noqa: S608
         if present[dim]:
             db.run(con, (SQL_DIR / "equality" / f"{dim}.sql").read_text())
         else:
