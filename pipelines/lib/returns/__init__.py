@@ -37,7 +37,8 @@ PRECEDENCE = [a.name for a in ADAPTERS]
 # The contract tables each format can fill: a return whose every table is staged from a non-empty SSD file in
 # the same drop is not adapted at all (it would not be used; adapting a national-size return takes minutes).
 _903_TABLES = ("ssd_person", "ssd_address", "ssd_cla_episodes", "ssd_legal_status", "ssd_cla_placement",
-               "ssd_cla_reviews", "ssd_missing", "ssd_care_leavers", "ssd_permanence", "cla_oc2_outcomes")
+               "ssd_cla_reviews", "ssd_missing", "ssd_care_leavers", "ssd_permanence", "cla_oc2_outcomes",
+               "ssd_immigration_status")
 FILLS: dict[str, tuple[str, ...]] = {
     "SSDA903 CSV": _903_TABLES, "SSDA903 XML": _903_TABLES, "CIN census XML": cin_census_tables,
     "CSWW XML": csww_tables, "Ofsted Annex A workbook": annex_a_tables,

@@ -251,6 +251,22 @@ def test_permanence_oc2_oc3_and_missing(tmp_path):
                                                      ("ABSENT", "2019-05-05", None)]
 
 
+def test_uasc_table_gives_immigration_status_from_first_care_to_duc(tmp_path):
+    # U: in care from 1 May 2019 (two periods: the second from 1 Feb 2020), UASC ceased 10 Dec 2020 (DUC).
+    # V: still UASC (no DUC), in care from 3 Mar 2020. W: in the UASC table but no episode: start unknown.
+    out = adapt(tmp_path, {
+        "e_2019-20.csv": EP_HEAD + "U,01/05/2019,S,V2,N1,U4,PR1,01/09/2019,E13,,,,\n"
+                                   "U,01/02/2020,S,V2,N1,U4,PR1,,,,,,\n"
+                                   "V,03/03/2020,S,V2,N1,U4,PR1,,,,,,\n",
+        "uasc_2019-20.csv": "CHILD,SEX,DOB,DUC\nU,1,01/01/2004,10/12/2020\nV,2,01/01/2005,\nW,1,01/01/2006,\n",
+    })
+    assert rows(out.tables["ssd_immigration_status"], "immi_person_id", "immi_immigration_status",
+                "immi_immigration_status_start_date", "immi_immigration_status_end_date") == [
+        ("U", "UASC", "2019-05-01", "2020-12-10"), ("V", "UASC", "2020-03-03", None), ("W", "UASC", None, None)]
+    assert not any("received, not used" in m for *_, m in issues(out))
+    assert any(line.startswith("ssd_immigration_status: only UASC") for line in out.lacks)
+
+
 def test_died_in_care_gives_the_death_date(tmp_path):
     out = adapt(tmp_path, {"e.csv": EP_HEAD + "D,01/05/2019,S,C2,N1,U4,PR1,07/07/2019,E2,,,,\n",
                            "h_2019-20.csv": HEADER_HEAD + "D,1,01/01/2012,WBRI,,,\n"})

@@ -22,8 +22,9 @@ Mapping (every cell stays a raw string under the contract column name; staging t
   PLACE_PROVIDER, PL_POST or URN change), ssd_legal_status (runs of the same LS), ssd_address (runs of the
   same HOME_POST, type HOME). Reviews -> ssd_cla_reviews (REVIEW_CODE -> participation). Missing ->
   ssd_missing (M/A -> MISSING/ABSENT). OC3 -> ssd_care_leavers. OC2 -> cla_oc2_outcomes (year ending 31 March
-  of the collection year). AD1, PlacedAdoption and Episodes -> ssd_permanence (one row per period of care with
-  any permanence item).
+  of the collection year). UASC -> ssd_immigration_status (status UASC, ending at DUC, starting at the child's
+  first period of care in the returns: the 903 has no start). AD1, PlacedAdoption and Episodes ->
+  ssd_permanence (one row per period of care with any permanence item).
 - A 903 has no record ids: episode, period-of-care, placement and legal-status ids are built from the child
   and a date ("<CHILD>|E20190401"); `Adapted.derived_ids` tells staging to replace the child part with its
   pseudonym, so no identifier leaks through an id column.

@@ -185,7 +185,6 @@ HELD_IN_YEAR = {("Episodes", "DEC"), ("Reviews", "REVIEW")}  # dates a year's re
 
 # 903 tables recognised but mapped to no contract table: reported as received, not used, with their row counts
 NOT_USED = {
-    "UASC": "no contract column for unaccompanied asylum-seeking status",
     "PrevPerm": "no contract table for permanence before care",
     "DoLo": "no contract table for deprivation of liberty",
     "SWEpisodes": "social worker episodes are not mapped",
@@ -249,7 +248,9 @@ LACKS = [
     "ssd_professionals, ssd_department): not in the 903 (SWEpisodes, 2023/24 on, is recognised but not mapped)",
     "ssd_cla_health, ssd_cla_immunisations, ssd_sdq_scores: the 903 has yearly OC2 outcomes "
     "(cla_oc2_outcomes), not dated checks",
-    "UASC, PrevPerm, DoLo, MOTHER, MC_DOB: recognised, no contract table or column",
+    "PrevPerm, DoLo, MOTHER, MC_DOB: recognised, no contract table or column",
+    "ssd_immigration_status: only UASC (the UASC table), ending at DUC; its start is not in the 903 and is taken "
+    "as the child's first period of care in the returns (blank when the child has no episode in them)",
     "ssd_contacts, ssd_cin_*, ssd_s47_enquiry, ssd_initial_cp_conference, ssd_cp_*: not in the 903 "
     "(the CIN census carries them)",
     "history before the earliest return in the drop: episodes that ended before its 1 April are absent, so a "

@@ -258,6 +258,15 @@ class _Adaptation(_Reading):
             tables["ssd_care_leavers"].append(_src(r, clea_person_id=r.child, clea_care_leaver_in_touch=r.v["IN_TOUCH"],
                                                    clea_care_leaver_activity=r.v["ACTIV"],
                                                    clea_care_leaver_accommodation=r.v["ACCOM"]))
+        for r in self._latest("UASC", ("CHILD",), ("DUC",)):
+            # The 903 gives the date UASC status ceased (DUC, blank = still UASC), not when it began: a UASC child
+            # enters the 903 on coming into care, so the start is the child's first period of care in the returns;
+            # unknown (blank) for a child with no episode in them.
+            first = periods.get(r.child)
+            tables["ssd_immigration_status"].append(_src(
+                r, immi_person_id=r.child, immi_immigration_status="UASC",
+                immi_immigration_status_start_date=iso(first[0].start) if first else None,
+                immi_immigration_status_end_date=iso(r.d.get("DUC"))))
         for r in self.rows.get("OC2", []):
             tables["cla_oc2_outcomes"].append(_src(
                 r, oc2_person_id=r.child, oc2_year_ending=iso(year_end(r.year)), oc2_sdq_score=r.v["SDQ_SCORE"],
