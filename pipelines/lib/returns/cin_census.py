@@ -33,6 +33,9 @@ Decisions (where the census and the contract differ):
   that date (a conference whose S47 fell in an earlier year, or a transfer-in). ``icpc_cp_plan_id`` and
   ``icpc_icpc_outcome_cp_flag`` (Y/N) are derived: a plan of the same referral starting on the conference
   date; ``cppl_icpc_id`` is the reverse link. The census has no transfer-in flag: left blank.
+- **Disabilities**: each ``ChildCharacteristics/Disabilities/Disability`` code is one ``ssd_disability`` row
+  (``NONE`` kept as recorded: the equality breakdowns read it as no disability), from the child's latest census
+  only, so a code a later census no longer lists is dropped.
 - **Flags** (``ReferralNFA``) true/1 → Y, false/0 → N. ``ICPCnotRequired`` is read and checked but not staged
   as ``s47e_s47_nfa``: "no conference needed" is not "no further action".
 - **Dates** are ISO ``xs:date``; a time or time-zone part is dropped. A date, flag or number that cannot be
@@ -87,6 +90,7 @@ TABLES = (
     "ssd_initial_cp_conference",
     "ssd_cp_plans",
     "ssd_cp_reviews",
+    "ssd_disability",
 )
 
 # What the census does not carry, for the tables it fills and the tables a KPI would want from it.
@@ -255,7 +259,7 @@ class CinCensusAdapter:
         out.tables = _frames(kept)
         if years:  # a census holds the children in need during its year: nothing closed before the earliest
             first = dt.date(min(years), 4, 1)
-            out.covered_from = {t: first for t in out.tables if t != "ssd_person"}
+            out.covered_from = {t: first for t in out.tables if t not in ("ssd_person", "ssd_disability")}
         out.lacks = list(LACKS) + sorted(extra_lacks)
         return out
 
@@ -346,6 +350,7 @@ class CinCensusAdapter:
                 self._unknown(st, "Child", gname, f"{loc}/{gname}[1]")
         person_key = ("P", child_key) if child_key else ("LOC", fname, loc)
         rows.append(_Row.of("ssd_person", person_key, (0, rank_year, st.index), person, child_no, fname, loc))
+        self._disabilities(st, top.get("ChildCharacteristics", [])[:1], loc, child_key, person, child_no, rows)
 
         episode_group = schema.groups["CINdetails"]
         for k, cin in enumerate(top.get("CINdetails", []), start=1):
@@ -369,6 +374,23 @@ class CinCensusAdapter:
             self._episode_records(st, cin, cloc, rid, child_key is not None, person.get("pers_person_id"),
                                   cells.get("_DateOfInitialCPC"), rows, issues, extra_lacks)
             cells.pop("_DateOfInitialCPC", None)
+
+    def _disabilities(self, st: _FileState, characteristics: list[ET.Element], loc: str, child_key: str | None,
+                      person: dict[str, str | None], child_no: int, rows: list[_Row]) -> None:
+        """One ssd_disability row per <Disability> code of the child (NONE included, as recorded); the codes
+        were checked against the year's code set by _cells. Only the child's latest census counts (_latest)."""
+        rank = (0, st.year if st.year is not None else -1, st.index)
+        for el in characteristics:
+            for k, dis in enumerate((c for c in el if _local(c.tag) == "Disabilities"), start=1):
+                for m, item in enumerate((i for i in dis if _local(i.tag) == "Disability"), start=1):
+                    code = _text(item)
+                    if code is None:
+                        continue
+                    dloc = f"{loc}/ChildCharacteristics/Disabilities[{k}]/Disability[{m}]"
+                    key = ("DI", child_key, code.upper()) if child_key else ("LOC", st.path.name, dloc)
+                    rows.append(_Row.of("ssd_disability", key, rank, {
+                        "disa_person_id": person.get("pers_person_id"), "disa_disability_code": code.upper()},
+                        child_no, st.path.name, dloc))
 
     def _episode_records(self, st: _FileState, cin: ET.Element, cloc: str, rid: str | None, has_child: bool,
                          person_id: str | None, cin_icpc: str | None, rows: list[_Row],
@@ -562,6 +584,11 @@ def _group_elements(el: ET.Element) -> dict[str, list[ET.Element]]:
 def _latest(rows: list[_Row]) -> list[_Row]:
     """Per table and key, the rows of the best-ranked (latest census year) file; rows keep their file order."""
     kept = xs.best_ranked(rows)
+    # A child's disabilities are those of the census that gives the child's details (its latest): a code an
+    # earlier census recorded and the later one does not is no longer recorded.
+    person_rank = {r.key: r.rank for r in kept if r.table == "ssd_person"}
+    kept = [r for r in kept if r.table != "ssd_disability" or r.key[0] != "DI"
+            or person_rank.get(("P", r.key[1])) == r.rank]
     # Links between conferences and plans, from the records that won.
     plans = {(r.get("cppl_referral_id"), r.get("cppl_cp_plan_start_date")): r.get("cppl_cp_plan_id")
              for r in kept if r.table == "ssd_cp_plans" and r.get("cppl_cp_plan_id")}

@@ -569,7 +569,8 @@ def test_history_is_covered_from_1_april_of_the_census_year(census_2022):
     # a census holds the children in need during its year: nothing closed before 1 April 2022 is in it
     out = CinCensusAdapter().adapt([census_2022])
     assert out.covered_from and set(out.covered_from.values()) == {dt.date(2022, 4, 1)}
-    assert set(out.covered_from) == set(out.tables) - {"ssd_person"}
+    # a child's details and disabilities are not a dated history
+    assert set(out.covered_from) == set(out.tables) - {"ssd_person", "ssd_disability"}
 
 
 def test_closure_after_the_census_year_is_withheld_rule_8620(tmp_path):
@@ -620,3 +621,28 @@ def test_closure_repeated_in_range_by_a_later_census_is_not_faulted_rule_8620(tm
     # the 2022/23 file alone is faulted
     alone = CinCensusAdapter().adapt([write(tmp_path, "cin_2023.xml", early)])
     assert [(i.severity, i.row) for i in alone.issues if "8620" in i.message] == [("error", 3)]
+
+
+def _disability_census(year: int, children: dict[str, list[str]]) -> str:
+    kids = "".join(
+        f"<Child><ChildIdentifiers><LAchildID>{cid}</LAchildID><PersonBirthDate>2012-01-01</PersonBirthDate>"
+        "<GenderCurrent>1</GenderCurrent></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
+        "<Disabilities>" + "".join(f"<Disability>{c}</Disability>" for c in codes) + "</Disabilities>"
+        "</ChildCharacteristics></Child>" for cid, codes in children.items())
+    return (f"<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>{year + 1}</Year>"
+            f"<ReferenceDate>{year + 1}-03-31</ReferenceDate></CollectionDetails></Header>"
+            f"<Children>{kids}</Children></Message>")
+
+
+def test_disabilities_give_ssd_disability_rows_from_the_latest_census(tmp_path):
+    # 2022/23: X1 MOB and LD, X2 MOB, X3 NONE and an unknown code (warned, passed on). 2023/24: X1 lists only
+    # HEAR (MOB and LD no longer recorded); X2 and X3 are not in it (their 2022/23 codes stand).
+    files = [write(tmp_path, "a.xml", _disability_census(2022, {"X1": ["MOB", "LD"], "X2": ["mob"],
+                                                                "X3": ["NONE", "ZZZ"]})),
+             write(tmp_path, "b.xml", _disability_census(2023, {"X1": ["HEAR"]}))]
+    out = CinCensusAdapter().adapt(files)
+    got = sorted(rows(out.tables["ssd_disability"], ["disa_person_id", "disa_disability_code", SOURCE_FILE]))
+    assert got == [("X1", "HEAR", "b.xml"), ("X2", "MOB", "a.xml"), ("X3", "NONE", "a.xml"), ("X3", "ZZZ", "a.xml")]
+    assert rows(out.tables["ssd_disability"].filter(pl.col("disa_disability_code") == "ZZZ"), [SOURCE_LOCATION]) == [
+        ("/Message/Children/Child[3]/ChildCharacteristics/Disabilities[1]/Disability[2]",)]
+    assert [(i.column, i.severity) for i in out.issues if "ZZZ" in i.message] == [("Disability", "warning")]
