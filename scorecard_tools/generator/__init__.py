@@ -18,6 +18,7 @@ returns written from the same record are ``returns_903`` (SSDA903 CSV), ``return
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from pathlib import Path
 
 import polars as pl
@@ -27,7 +28,7 @@ from pipelines.lib.commentary import write_example
 from . import corporate, local_feeds
 from . import drops as writer
 from . import params as P
-from .calendar import add_months, month_end
+from .calendar import add_months, add_years, month_end
 from .model import Sim
 from .workforce import Workforce
 
@@ -220,10 +221,43 @@ def _write_returns(folder: Path, frames: dict[str, pl.DataFrame], contract: dict
 
 
 def _people(sim: Sim) -> None:
-    """ssd_person and ssd_address from the simulated children."""
+    """ssd_person and ssd_address from the simulated children; the optional ssd_disability and
+    ssd_immigration_status (equality breakdowns) too."""
     person = sim.t["ssd_person"]
     address = sim.t["ssd_address"]
     for c in sim.children:
         person.add((c.pid, c.sex, c.eth, c.dob, c.exp_dob, c.death, c.upn), c.first)
         for a in c.addr:
             address.add((c.pid, "HOME", a[0], a[1], a[2]), max(a[0], c.first))
+        _disability(sim, c)
+        if c.upn == "UN4":  # the UASC route: UASC from arrival until 18 (the end the 903's DUC gives)
+            sim.t["ssd_immigration_status"].add((c.pid, "UASC", c.first, add_years(c.dob, 18)), c.first)
+
+
+def _hash01(text: str) -> float:
+    return zlib.crc32(text.encode()) / 4294967296.0
+
+
+def _disability(sim: Sim, c) -> None:
+    """A child's disability codes: recorded at the first N2 referral, or (DISABLED_OTHER of other children, by a
+    keyed hash) when the child first appears."""
+    base = f"{sim.seed}:disability:{c.pid}"
+    when = sim.disability_need.get(c.i)
+    if when is None and _hash01(base) >= P.DISABLED_OTHER:
+        return
+    when = c.first if when is None else when
+    codes, weights = zip(*P.DISABILITY_CODES, strict=True)
+    picks = [_weighted(codes, weights, _hash01(base + "#1"))]
+    if _hash01(base + "#2?") < P.DISABILITY_SECOND:
+        picks.append(_weighted(codes, weights, _hash01(base + "#2")))
+    for code in dict.fromkeys(picks):
+        sim.t["ssd_disability"].add((c.pid, code), when)
+
+
+def _weighted(items: tuple[str, ...], weights: tuple[int, ...], u: float) -> str:
+    acc, total = 0.0, sum(weights)
+    for item, w in zip(items, weights, strict=True):
+        acc += w / total
+        if u < acc:
+            return item
+    return items[-1]

@@ -149,6 +149,8 @@ TABLES = (
     "workforce_establishment",
     "information_governance_incidents",
     "area_lookup",
+    "ssd_disability",
+    "ssd_immigration_status",
 )
 
 
@@ -239,6 +241,7 @@ class Sim:
         self.d_acc_ok = Dist(list(zip(P.ACCOM_SUITABLE, P.ACCOM_SUITABLE_W, strict=True)))
         self.d_acc_bad = Dist(list(zip(P.ACCOM_UNSUITABLE, P.ACCOM_UNSUITABLE_W, strict=True)))
         self.care_leavers: dict[int, int] = {}  # child index -> first status row (one leaver per child)
+        self.disability_need: dict[int, int] = {}  # child index -> first referral with need N2 (disability)
 
     # ---- helpers --------------------------------------------------------------------------------------
     def nid(self, prefix: str, width: int = 7) -> str:
@@ -557,6 +560,8 @@ class Sim:
         else:
             need = self.d_need.draw(r)
         disabled = need == "N2"
+        if disabled:
+            self.disability_need.setdefault(c.i, d)
         ass_type = "disabled_children" if disabled else "assessment"
         sg_type = "disabled_children" if disabled else "safeguarding"
         c.rr_until = add_months(d, 12)
@@ -1464,6 +1469,8 @@ class Sim:
             fx = ex if plan in ("short", "return_long", "sgo", "cao", "remand") else None
             care_end, rec = self.care(c, s, "direct", rid, need, council, ref_date, forced_plan=plan, forced_ex=fx)
             reason = RC_FOR_REC.get(rec, "RC7")
+            if need == "N2":
+                self.disability_need.setdefault(c.i, ref_date)
             self.t["ssd_cin_episodes"].add(
                 (rid, c.pid, ref_date, need, "5A", "N", reason, care_end, None, None), ref_date
             )
@@ -1513,6 +1520,7 @@ class Sim:
             series_end = min(s0 + r.randint(365, 4 * 365), add_years(c.dob, 18) - 1)
             ref_close = series_end + r.randint(0, 60)
             da = self.alloc(c, council, "disabled_children", c.first, ref_close)
+            self.disability_need.setdefault(c.i, c.first)
             self.t["ssd_cin_episodes"].add((rid, c.pid, c.first, "N2", "3F", "N", "RC7", ref_close, da, da), c.first)
             self.t["ssd_cin_plans"].add(
                 (self.nid("CIN"), rid, c.pid, s0 - r.randint(5, 25), ref_close, da, da), s0 - 25

@@ -377,3 +377,12 @@ LOCAL_FEED_DEFAULT_PERCENT = {"denominator": 500, "rate": 0.7, "trend": 0.0, "no
                               "note": "Service management information"}
 TERM_END_MONTHS = (12, 3, 7)  # autumn, spring, summer terms, dated by the month end of the month they end in
 ANNUAL_END_MONTH = 8          # annual figures cover the academic year (to 31 August)
+
+# ssd_disability: every child referred with need N2 (disability) and this share of other children have a
+# disability recorded (CIN census codes, weights roughly as the census's children in need with a disability);
+# a second code for DISABILITY_SECOND of them. Decided by a keyed hash, not the simulation's random streams,
+# so every other table is unchanged.
+DISABLED_OTHER = 0.03
+DISABILITY_SECOND = 0.25
+DISABILITY_CODES = [("LD", 30), ("AUT", 25), ("COMM", 12), ("MOB", 9), ("BEH", 8), ("PC", 5), ("HAND", 3),
+                    ("HEAR", 3), ("VIS", 2), ("INC", 2), ("CON", 1)]

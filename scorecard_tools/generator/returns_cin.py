@@ -127,6 +127,10 @@ class _Index:
         for r in t["ssd_cp_reviews"]:
             if r.get("cppr_cp_plan_id"):
                 self.reviews[r["cppr_cp_plan_id"]].append(r)
+        self.disabilities: dict[str, list[str]] = defaultdict(list)
+        for r in t["ssd_disability"]:
+            if r.get("disa_person_id") and r.get("disa_disability_code"):
+                self.disabilities[r["disa_person_id"]].append(r["disa_disability_code"].strip().upper())
         self.icpc_by_s47 = {r["icpc_s47_enquiry_id"]: r for r in t["ssd_initial_cp_conference"]
                             if r.get("icpc_s47_enquiry_id")}
 
@@ -172,14 +176,15 @@ def _write_year(f, data: _Index, year: int, lea: str | None) -> None:
         if not episodes:
             continue
         f.write("    <Child>\n")
-        _write_identifiers(f, data.people.get(pid, {"pers_person_id": pid}), sex_item, ye)
+        _write_identifiers(f, data.people.get(pid, {"pers_person_id": pid}), sex_item, ye,
+                           sorted(set(data.disabilities.get(pid, []))))
         for ep in episodes:
             _write_episode(f, data, ep, ys, ye)
         f.write("    </Child>\n")
     f.write("  </Children>\n</Message>\n")
 
 
-def _write_identifiers(f, p: dict, sex_item: str, ye: dt.date) -> None:
+def _write_identifiers(f, p: dict, sex_item: str, ye: dt.date, disabilities: list[str] = ()) -> None:
     i = "        "
     f.write("      <ChildIdentifiers>\n")
     f.write(_el("LAchildID", p.get("pers_person_id"), i))
@@ -196,9 +201,12 @@ def _write_identifiers(f, p: dict, sex_item: str, ye: dt.date) -> None:
         f.write(_el("GenderCurrent", GENDER_CURRENT.get(sex, "0"), i))
     f.write(_el("PersonDeathDate", _by(_date(p.get("pers_death_date")), ye), i))
     f.write("      </ChildIdentifiers>\n")
-    if p.get("pers_ethnicity"):
-        f.write(f"      <ChildCharacteristics>\n{_el('Ethnicity', p['pers_ethnicity'], i)}"
-                "      </ChildCharacteristics>\n")
+    if p.get("pers_ethnicity") or disabilities:
+        # the extract's disability codes as recorded (the census lists a child's codes as they stand)
+        listed = ("".join(_el("Disability", code, i + "  ") for code in disabilities) if disabilities else "")
+        f.write(f"      <ChildCharacteristics>\n{_el('Ethnicity', p.get('pers_ethnicity'), i)}"
+                + (f"{i}<Disabilities>\n{listed}{i}</Disabilities>\n" if listed else "")
+                + "      </ChildCharacteristics>\n")
 
 
 def _write_episode(f, data: _Index, ep: dict, ys: dt.date, ye: dt.date) -> None:

@@ -261,3 +261,31 @@ def test_budget_cost_centres_are_in_the_configured_map():
 
     generated = {f"CC{council}{stem}": council for _, stem, _, _ in SERVICE_LINES for council in COUNCIL_SHARE}
     assert dict(authority(AUTHORITY_FILE).cost_centres) == generated
+
+
+def test_optional_equality_tables(clean):
+    """ssd_disability: the N2 (disability) referrals' children and a few % of others, CIN census codes;
+    ssd_immigration_status: the UASC route's children (unknown-UPN code UN4), UASC until 18."""
+    codes = {"MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA"}
+    drop = clean[-1]
+    person = _read(drop, "ssd_person")
+    disability = _read(drop, "ssd_disability")
+    assert set(disability["disa_disability_code"].to_list()) <= codes
+    assert set(disability["disa_person_id"].to_list()) <= set(person["pers_person_id"].to_list())
+    share = disability["disa_person_id"].n_unique() / person.height
+    assert 0.01 < share < 0.15, share
+    n2 = set(_read(drop, "ssd_cin_episodes").filter(pl.col("cine_cin_primary_need_code") == "N2")["cine_person_id"]
+             .to_list())
+    assert n2 and n2 <= set(disability["disa_person_id"].to_list())
+    status = _read(drop, "ssd_immigration_status")
+    uasc = person.filter(pl.col("pers_upn_unknown") == "UN4")
+    assert status.height and sorted(status["immi_person_id"].to_list()) == sorted(uasc["pers_person_id"].to_list())
+    assert set(status["immi_immigration_status"].to_list()) == {"UASC"}
+    dob = dict(zip(person["pers_person_id"].to_list(), person["pers_dob"].to_list(), strict=True))
+    for r in status.iter_rows(named=True):
+        born = dt.date.fromisoformat(dob[r["immi_person_id"]])
+        eighteen = born.replace(year=born.year + 18)
+        end = r["immi_immigration_status_end_date"]
+        # the 18th birthday once it has passed by the extract date, else blank (still UASC)
+        assert end == (eighteen.isoformat() if eighteen <= DROPS[-1] else None), r
+        assert r["immi_immigration_status_start_date"] <= DROPS[-1].isoformat()
