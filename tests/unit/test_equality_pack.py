@@ -137,3 +137,23 @@ def test_workbook_equality_sheet(built):
 def test_council_packs_leave_the_page_out(built):
     # a council's groups beside the trust's would let a reader subtract across packs
     assert built["council_ctx"] == {} and built["ctx"]["tables"]
+
+
+def test_staged_optional_tables_give_disabled_and_uasc_groups(built, small_warehouse):
+    # the generated drop delivers ssd_disability and ssd_immigration_status; staged (person ids pseudonymised
+    # like ssd_person's), they give the Disabled group and, for looked-after measures, the UASC group
+    con = duckdb.connect(str(small_warehouse), read_only=True)
+    try:
+        staged = {t: con.execute(f"SELECT count(*) FROM staged.{t}").fetchone()[0]  # noqa: S608 - fixed names
+                  for t in ("ssd_disability", "ssd_immigration_status")}
+        unmatched = con.execute("SELECT count(*) FROM staged.ssd_disability d WHERE NOT EXISTS (SELECT 1 FROM "
+                                "staged.ssd_person p WHERE p.pers_person_id = d.disa_person_id)").fetchone()[0]
+    finally:
+        con.close()
+    assert staged["ssd_disability"] > 0 and staged["ssd_immigration_status"] > 0 and unmatched == 0
+    r = built["restricted"]
+    disabled = r.filter((pl.col("dimension") == "disability") & (pl.col("group") == "Disabled"))
+    assert disabled.height and disabled["denominator"].fill_null(0).sum() + disabled["numerator"].sum() > 0
+    uasc = r.filter((pl.col("dimension") == "uasc") & (pl.col("group") == "UASC"))
+    assert uasc.height and (uasc["children"] > 0).any()
+    assert set(uasc["kpi_id"].to_list()) <= {"KPI07", "KPI08", "KPI09", "KPI10", "KPI12", "KPI18", "KPI19", "KPI21"}
