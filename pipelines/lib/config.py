@@ -27,6 +27,17 @@ class Authority:
     owning_councils: tuple[Council, ...]
     first_reporting_month: str
     neighbour_group: str | None = None  # whose DfE statistical-neighbour list; None = la_code
+    plan_group: tuple[str, ...] = ()  # the trust plan's comparator LAs (authority.yaml plan_comparators)
+    plan_group_name: str = ""
+
+    def council(self, la_code: str) -> Authority:
+        """One owning council as an authority of its own (a council pack): its own published figures, its own
+        DfE statistical neighbours and region; the plan comparator group kept."""
+        c = next((c for c in self.owning_councils if c.la_code == la_code), None)
+        if c is None:
+            raise KeyError(f"{la_code} is not an owning council of {self.name}")
+        return Authority(c.la_code, c.name, (c,), self.first_reporting_month, c.la_code, self.plan_group,
+                         self.plan_group_name)
 
 
 AUTHORITY_ENV = "SCORECARD_AUTHORITY"  # another authority.yaml (a second deployment, or a test)
@@ -43,12 +54,15 @@ def authority(path: Path | None = None) -> Authority:
 def _authority(path: Path) -> Authority:
     raw = yaml.safe_load(path.read_text())
     group = raw.get("neighbour_group")
+    plan = raw.get("plan_comparators") or {}
     return Authority(
         la_code=str(raw["la_code"]).zfill(3), name=raw["name"],
         owning_councils=tuple(Council(str(c["la_code"]).zfill(3), c["ons_code"], c["name"])
                               for c in raw["owning_councils"]),
         first_reporting_month=str(raw["first_reporting_month"]),
         neighbour_group=None if group is None else str(group).zfill(3),
+        plan_group=tuple(str(c).zfill(3) for c in plan.get("la_codes") or ()),
+        plan_group_name=str(plan.get("name") or "plan comparator group"),
     )
 
 
