@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +27,8 @@ class Authority:
     owning_councils: tuple[Council, ...]
     first_reporting_month: str
     neighbour_group: str | None = None  # whose DfE statistical-neighbour list; None = la_code
+    # (cost centre, owning council la_code): the council of each budget-monitoring line (KPI15)
+    cost_centres: tuple[tuple[str, str], ...] = ()
     plan_group: tuple[str, ...] = ()  # the trust plan's comparator LAs (authority.yaml plan_comparators)
     plan_group_name: str = ""
 
@@ -36,8 +38,7 @@ class Authority:
         c = next((c for c in self.owning_councils if c.la_code == la_code), None)
         if c is None:
             raise KeyError(f"{la_code} is not an owning council of {self.name}")
-        return Authority(c.la_code, c.name, (c,), self.first_reporting_month, c.la_code, self.plan_group,
-                         self.plan_group_name)
+        return replace(self, la_code=c.la_code, name=c.name, owning_councils=(c,), neighbour_group=c.la_code)
 
 
 AUTHORITY_ENV = "SCORECARD_AUTHORITY"  # another authority.yaml (a second deployment, or a test)
@@ -61,9 +62,28 @@ def _authority(path: Path) -> Authority:
                               for c in raw["owning_councils"]),
         first_reporting_month=str(raw["first_reporting_month"]),
         neighbour_group=None if group is None else str(group).zfill(3),
+        cost_centres=_cost_centres(path, raw.get("cost_centres") or {},
+                                   {str(c["la_code"]).zfill(3) for c in raw["owning_councils"]}),
         plan_group=tuple(str(c).zfill(3) for c in plan.get("la_codes") or ()),
         plan_group_name=str(plan.get("name") or "plan comparator group"),
     )
+
+
+def _cost_centres(path: Path, raw: dict, councils: set[str]) -> tuple[tuple[str, str], ...]:
+    """`cost_centres:` (owning council la_code -> its cost centres) as (cost centre, la_code) pairs. Cost centres
+    are normalised as the contract's `id` columns are (trimmed, upper-cased); a council that is not an owning
+    council, or a cost centre listed under two councils, is an error naming the file."""
+    pairs: dict[str, str] = {}
+    for la, centres in raw.items():
+        code = str(la).zfill(3)
+        if code not in councils:
+            raise ValueError(f"{path}: cost_centres: {code} is not an owning council")
+        for centre in centres or []:
+            key = str(centre).strip().upper()
+            if pairs.get(key, code) != code:
+                raise ValueError(f"{path}: cost_centres: {key} listed under {pairs[key]} and {code}")
+            pairs[key] = code
+    return tuple(sorted(pairs.items()))
 
 
 def dagster_home() -> Path:

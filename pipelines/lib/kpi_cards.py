@@ -33,6 +33,10 @@ POLARITIES = ("high", "low", "target_band")
 # below the threshold; `children_denominator` - only the denominator counts children (an average of days or
 # scores); `none` - not counts of people (money, FTE posts, ICO incidents, schools), never suppressed.
 DISCLOSURES = ("children", "children_denominator", "none")
+# Which owning-council rows a figure has (`council_rows:`): `always` - every council every period, 0 or "no records
+# in the denominator" when nothing is placed there; `placed` - a council's row only where a record is placed in it
+# (a figure whose records may carry no council, e.g. ICO incidents: a council row of 0 would claim a fact).
+COUNCIL_ROWS = ("always", "placed")
 LOOKBACK_ALL = "all"  # lookback_months of a figure that reads the whole history ('ever had a plan')
 # What the SQL reads is derived from it (pipelines/lib/lineage.py), never listed by hand
 DERIVED = ("source_tables", "breakdown_tables")
@@ -52,7 +56,7 @@ KPI_FIELDS: dict[str, Field] = {
     "id": Field(TEXT, True), "title": Field(TEXT, True), "definition": Field(TEXT, True),
     "numerator": Field(TEXT, True), "denominator": Field(TEXT, True), "cohort": Field(TEXT, True),
     "headline_basis": Field(TEXT, True), "bases": Field((list,), True), "polarity": Field(TEXT, True),
-    "unit": Field(TEXT, True), "disclosure": Field(TEXT, True),
+    "unit": Field(TEXT, True), "disclosure": Field(TEXT, True), "council_rows": Field(TEXT),
     "parameters": Field((dict, None)),  # name -> {default, description}
     "definition_version": Field((int,)),
     "lookback_months": Field((int, str, None)),
@@ -159,6 +163,7 @@ class KpiCard:
     # later than the window start less this is "no data" (a return holds only the years delivered).
     lookback_months: int | str = 0
     disclosure: str = "children"  # DISCLOSURES
+    council_rows: str = "always"  # COUNCIL_ROWS
 
     @property
     def lineage(self) -> Lineage:
@@ -212,6 +217,8 @@ def load_card(path: Path, fields: Mapping[str, Field] = KPI_FIELDS) -> KpiCard:
     check_choice(path, raw, "unit", UNITS)
     check_choice(path, raw, "polarity", POLARITIES)
     check_choice(path, raw, "disclosure", DISCLOSURES)
+    if "council_rows" in raw:
+        check_choice(path, raw, "council_rows", COUNCIL_ROWS)
     # A card may run another card's SQL with its own parameters (`sql_from: kpis/KPI09_care_leavers_eet.sql`,
     # relative to sql/): the same definition on another cohort, written once.
     sql_path = SQL_DIR / raw["sql_from"] if raw.get("sql_from") else path.with_suffix(".sql")
@@ -231,6 +238,7 @@ def load_card(path: Path, fields: Mapping[str, Field] = KPI_FIELDS) -> KpiCard:
         parameters=params, definition_version=int(raw.get("definition_version", 1)), raw=raw,
         depends_on=_depends_on(path, raw, source_tables), known_records=_known_records(path, raw),
         lookback_months=_lookback(path, raw), disclosure=raw["disclosure"],
+        council_rows=raw.get("council_rows", "always"),
     )
 
 

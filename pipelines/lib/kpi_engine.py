@@ -20,8 +20,10 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from pipelines.lib import db
+from pipelines.lib.config import authority
 from pipelines.lib.kpi_cards import KpiCard, load_cards
 from pipelines.lib.paths import SQL_DIR
 
@@ -63,9 +65,23 @@ def bind(sql_text: str, available: Mapping[str, Any], where: str) -> dict[str, A
     return {name: available[name] for name in used}
 
 
+def install_cost_centres(con: duckdb.DuckDBPyConnection) -> None:
+    """The temp table cost_centre_council (cost_centre, la_code): the owning council of each budget-monitoring
+    cost centre, from the authority's configuration (data/config/authority.yaml `cost_centres:`)."""
+    frame = pl.DataFrame(list(authority().cost_centres), schema={"cost_centre": pl.String(), "la_code": pl.String()},
+                         orient="row")
+    con.register("configured_cost_centres", frame.to_arrow())
+    try:
+        db.run(con, "CREATE OR REPLACE TEMP TABLE cost_centre_council AS SELECT * FROM configured_cost_centres")
+    finally:
+        con.unregister("configured_cost_centres")
+
+
 def prepare(con: duckdb.DuckDBPyConnection, first_period_end: date, last_period_end: date) -> None:
-    """Windows for the range, output tables, and the area models over the staged tables."""
+    """Windows for the range, output tables, the configured cost-centre map and the area models over the staged
+    tables."""
     db.run(con, _sql("engine/kpi_tables.sql"))
+    install_cost_centres(con)
     db.run(con, _sql("engine/kpi_windows.sql"),
            {"first_period_end": first_period_end, "last_period_end": last_period_end})
     # Shared models (areas, care periods, ...) that several KPIs read, in file-name order.
@@ -117,7 +133,7 @@ def compute_kpi(con: duckdb.DuckDBPyConnection, card: KpiCard, first_period_end:
     values_table, records_table = OUTPUT_TABLES[family]  # fixed names, never user input
     record_rows(con, card, card_parameters(card, overrides))
     agg_params = {"kpi_id": card.id, "scale": card.scale, "unit": card.unit, "bases": list(card.bases),
-                  "definition_version": card.definition_version}
+                  "definition_version": card.definition_version, "council_rows": card.council_rows}
     aggregate = _sql("engine/kpi_aggregate.sql")
     span = {"kpi_id": card.id, "first": first_period_end, "last": last_period_end}
     with db.transaction(con):

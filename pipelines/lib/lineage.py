@@ -38,7 +38,9 @@ MODEL_DIR = SQL_DIR / "models"
 # staged from a drop, so never absent and not checked; listed among a card's source tables.
 REFERENCE_TABLES = ("postcode_ref", "population_0_17", "la_codes", "ltla_to_utla")
 # Made by the engine itself for every run (sql/engine): not a source.
-ENGINE_TABLES = ("kpi_windows", "calendar", "working_day_seq")
+# The cost-centre -> council map (data/config/authority.yaml `cost_centres:`, kpi_engine.install_cost_centres) is
+# configuration the engine loads too, never absent.
+ENGINE_TABLES = ("kpi_windows", "calendar", "working_day_seq", "cost_centre_council")
 # Filled from the configured owning councils when a drop does not deliver it: never makes a figure "no data".
 FILLED_WHEN_ABSENT = ("area_lookup",)
 ROLES = ("breakdown",)

@@ -2,7 +2,8 @@
 -- the trust ('all'), each owning council, each team, each team x allocated worker.
 -- value = $scale * sum(numerator) / sum(denominator) for ratio KPIs (percent, days), sum(numerator) for counts;
 -- NULL with a reason when the denominator is 0. The trust and every owning council get a row for every
--- period and basis even when nothing is in the cohort, so a missing figure is visible, not absent.
+-- period and basis even when nothing is in the cohort, so a missing figure is visible, not absent - unless the
+-- card's council_rows is 'placed': then a council has a row only where a record is placed in it.
 WITH included AS (
     SELECT * FROM kpi_rows
 ),
@@ -28,7 +29,7 @@ usable AS (
 scaffold AS (
     SELECT w.period_end, w.basis, a.area
     FROM kpi_windows AS w
-    CROSS JOIN (SELECT 'all' AS area UNION ALL SELECT la_code FROM area_lookup) AS a
+    CROSS JOIN (SELECT 'all' AS area UNION ALL SELECT la_code FROM area_lookup WHERE $council_rows = 'always') AS a
     WHERE list_contains($bases, w.basis)
 ),
 filled AS (
@@ -42,6 +43,8 @@ filled AS (
     SELECT period_end, basis, area, team, worker, numerator, denominator, excluded_count, reasons
     FROM usable
     WHERE (g_team = 0) OR (g_area = 0 AND area NOT IN (SELECT 'all' UNION ALL SELECT la_code FROM area_lookup))
+       OR (g_area = 0 AND g_team = 1 AND $council_rows = 'placed'
+           AND area IN (SELECT la_code FROM area_lookup))
 )
 SELECT $kpi_id AS kpi_id,
        period_end,

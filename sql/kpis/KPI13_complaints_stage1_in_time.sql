@@ -21,7 +21,9 @@ SELECT w.period_end,
        w.basis,
        c.record_id,
        c.person_id,
-       coalesce(ta.area, 'unknown') AS area,      -- complaints are placed by the responsible team's council
+       -- the child's home council (person_area); the handling team's council only when no child is named
+       CASE WHEN c.person_id IS NOT NULL THEN coalesce(pa.area, 'unknown') ELSE coalesce(ta.area, 'unknown') END
+           AS area,
        c.team,
        CAST(NULL AS VARCHAR) AS worker,
        CAST(coalesce(c.responded_date <= c.deadline, false) AS DOUBLE) AS numerator,
@@ -29,5 +31,6 @@ SELECT w.period_end,
        CASE WHEN c.responded_date < c.received_date THEN 'response before receipt' END AS excluded_reason
 FROM complaints_1 AS c
 JOIN kpi_windows AS w ON c.deadline BETWEEN w.window_start AND w.window_end   -- no deadline: in no period
+LEFT JOIN person_area AS pa ON pa.person_id = c.person_id
 LEFT JOIN team_area AS ta ON ta.team_id = c.team
 WHERE list_contains($bases, w.basis)

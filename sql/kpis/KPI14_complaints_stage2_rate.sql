@@ -6,7 +6,9 @@ SELECT w.period_end,
        w.basis,
        c.complaint_id AS record_id,
        c.person_id,
-       coalesce(ta.area, 'unknown') AS area,      -- complaints are placed by the responsible team's council
+       -- the child's home council (person_area); the handling team's council only when no child is named
+       CASE WHEN c.person_id IS NOT NULL THEN coalesce(pa.area, 'unknown') ELSE coalesce(ta.area, 'unknown') END
+           AS area,
        c.team,
        CAST(NULL AS VARCHAR) AS worker,
        CAST(c.stage = 2 AS DOUBLE) AS numerator,
@@ -14,6 +16,7 @@ SELECT w.period_end,
        CAST(NULL AS VARCHAR) AS excluded_reason
 FROM complaints AS c
 JOIN kpi_windows AS w ON c.received_date BETWEEN w.window_start AND w.window_end  -- undated: in no period
+LEFT JOIN person_area AS pa ON pa.person_id = c.person_id
 LEFT JOIN team_area AS ta ON ta.team_id = c.team
 WHERE c.stage IN (1, 2)
   AND list_contains($bases, w.basis)

@@ -2,11 +2,7 @@
 -- budget-monitoring rows in the period. One row per cost centre line: numerator = variance (GBP),
 -- denominator = budget (GBP), so every roll-up (service line, council, trust) is
 -- sum(variance) / sum(budget), i.e. (total forecast - total budget) / total budget.
-WITH team_council AS (
-    -- team_area has one council per team ('joint' when listed under both), so no team counts twice
-    SELECT team_id, area FROM team_area
-),
-lines AS (
+WITH lines AS (
     SELECT w.period_end,
            w.basis,
            nullif(trim(b.service_line), '') AS service_line,
@@ -24,8 +20,9 @@ SELECT l.period_end,
        l.basis,
        coalesce(l.service_line, '') || '|' || coalesce(l.cost_centre, '') AS record_id,
        CAST(NULL AS VARCHAR) AS person_id,
-       -- the service's council: the cost centre's owning council when it is a team in ssd_department
-       coalesce(tc.area, 'unknown') AS area,
+       -- the line's council: the cost centre's owning council in the configured map (authority.yaml
+       -- cost_centres); an unmapped cost centre is 'unknown' (trust total only; a data-quality warning)
+       coalesce(cc.la_code, 'unknown') AS area,
        l.service_line AS team,          -- service lines are reported in the team column
        CAST(NULL AS VARCHAR) AS worker,
        CAST(l.forecast_outturn - l.annual_budget AS DOUBLE) AS numerator,
@@ -35,4 +32,4 @@ SELECT l.period_end,
            WHEN l.forecast_outturn IS NULL THEN 'missing forecast outturn'
        END AS excluded_reason
 FROM lines AS l
-LEFT JOIN team_council AS tc ON tc.team_id = l.cost_centre
+LEFT JOIN cost_centre_council AS cc ON cc.cost_centre = l.cost_centre

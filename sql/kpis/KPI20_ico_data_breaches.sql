@@ -4,7 +4,8 @@ SELECT w.period_end,
        w.basis,
        i.incident_id AS record_id,
        CAST(NULL AS VARCHAR) AS person_id,
-       -- the trust is the data controller: incidents belong to the trust total only
+       -- an incident names no child (extract contract), so no council can be placed: the trust total only, and
+       -- no council rows (council_rows: placed), never a council count of 0
        CAST(NULL AS VARCHAR) AS area,
        CAST(NULL AS VARCHAR) AS team,
        CAST(NULL AS VARCHAR) AS worker,

@@ -251,3 +251,13 @@ def test_working_days():
     # Friday 2020-05-01 -> 1st working day Monday 4 May; 5th skips Friday 8 May (VE day) -> Monday 11 May
     assert dt.date.fromordinal(cal.nth_after(o(dt.date(2020, 5, 1)), 1)) == dt.date(2020, 5, 4)
     assert dt.date.fromordinal(cal.nth_after(o(dt.date(2020, 5, 1)), 5)) == dt.date(2020, 5, 11)
+
+
+def test_budget_cost_centres_are_in_the_configured_map():
+    # KPI15's council rows need every generated budget line's cost centre (CC<council><stem>) in the demo
+    # authority's cost-centre map under that council (data/config/authority.yaml cost_centres:)
+    from pipelines.lib.config import AUTHORITY_FILE, authority
+    from scorecard_tools.generator.corporate import COUNCIL_SHARE, SERVICE_LINES
+
+    generated = {f"CC{council}{stem}": council for _, stem, _, _ in SERVICE_LINES for council in COUNCIL_SHARE}
+    assert dict(authority(AUTHORITY_FILE).cost_centres) == generated

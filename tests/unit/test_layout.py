@@ -109,3 +109,35 @@ def test_staging_uses_the_registry_it_is_handed(tmp_path):
     assert con.execute("SELECT count(*) FROM staged.ssd_person").fetchone() == (1,)
     assert any(m.startswith("903_header_2019-20.csv: no contract table named") and "not a statutory return" in m
                for m in without.messages), without.messages
+
+
+def _layout_paths() -> list[str]:
+    """The paths named in the first column of the README's Layout table."""
+    import posixpath
+    import re
+
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split("\n## Layout", 1)[1].split("\n## ", 1)[0]
+    paths: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            first = line.split("|")[1]
+            named = re.findall(r"`([^`]+)`", first)
+            base = posixpath.dirname(named[0].rstrip("/")) if named else ""
+            for n in named:  # `pipelines/lib/packs/`, `formatting.py`: a bare name sits beside the first path
+                paths.append(f"{base}/{n}" if "/" not in n.rstrip("/") and base else n)
+    return paths
+
+
+def test_the_readme_layout_table_names_only_what_is_in_the_tree():
+    paths = _layout_paths()
+    assert len(paths) > 20
+    missing = [p for p in paths if not (PROJECT_ROOT / p.rstrip("/")).exists()]
+    assert not missing, f"README Layout names paths that do not exist: {missing}"
+
+
+def test_every_runtime_package_and_top_level_folder_is_in_the_layout_table():
+    named = {p.rstrip("/") for p in _layout_paths()}
+    packages = {str(p.parent.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pipelines").rglob("__init__.py")}
+    folders = {"pipelines", "sql", "expectations", "dashboards/templates", "tests", "benchmarks", TOOLS}
+    missing = sorted(p for p in packages | folders if p not in named and not any(n.startswith(p + "/") for n in named))
+    assert not missing, f"not in the README's Layout table: {missing}"

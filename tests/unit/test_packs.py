@@ -68,9 +68,11 @@ def packs(small_warehouse, tmp_path_factory):
     dobs = {r[0] for r in con.execute("SELECT DISTINCT CAST(pers_dob AS VARCHAR) FROM ssd_person "
                                       "WHERE pers_dob IS NOT NULL").fetchall()}
     workers = {r[0] for r in con.execute("SELECT DISTINCT worker FROM kpi_values WHERE worker IS NOT NULL").fetchall()}
+    team_names = dict(con.execute("SELECT dept_team_id, min(dept_team_name) FROM current.ssd_department "
+                                  "WHERE dept_team_name IS NOT NULL GROUP BY ALL").fetchall())
     con.close()
     return {"files": files, "ctx": ctx, "clinic": clinic, "commented": commented, "red": red,
-            "postcodes": postcodes, "dobs": dobs, "workers": workers}
+            "postcodes": postcodes, "dobs": dobs, "workers": workers, "team_names": team_names}
 
 
 def _split_bundle(html: str) -> tuple[str, str]:
@@ -404,3 +406,12 @@ def test_team_names_are_found_without_the_current_search_path(small_warehouse, t
     con.close()
     assert names and all(k != v for k, v in names.items())
     assert workers and all("," in v for v in workers.values())  # job title, staff number
+
+
+def test_workbook_by_team_names_teams_never_ids(packs):
+    """The analysts' By team sheet reads like the pack: the team's name from ssd_department, not its id."""
+    names = packs["team_names"]
+    shown = {r["team"] for r in _sheet_rows(packs["files"]["xlsx"][0], "By team")}
+    assert names and shown
+    assert not shown & set(names), shown & set(names)
+    assert shown & set(names.values())

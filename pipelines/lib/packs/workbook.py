@@ -96,7 +96,9 @@ def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Pa
     pd = PackData(con, period_end)
     published = pd.published_rows()
     values = published.filter(pl.col("team").is_null()).drop("team", "worker")
-    by_team = published.filter(pl.col("team").is_not_null()).drop("worker")
+    # teams by name (ssd_department), never ids, as in the pack; an undelivered name falls back to the id
+    by_team = published.filter(pl.col("team").is_not_null()).drop("worker").with_columns(
+        pl.col("team").map_elements(pd.team_name, return_dtype=pl.String))
     ctx = ocg_context(con, period_end, with_charts=False, commentary=commentary)
     dq = pl.DataFrame([{"kpi_id": r["kpi_id"], "title": r["title"], "status": r["dq"]["status"],
                         "reasons": r["dq"]["reasons"]} for r in ctx["summary"]])

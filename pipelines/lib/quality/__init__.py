@@ -151,7 +151,9 @@ def check_kpi_values(con: duckdb.DuckDBPyConnection, period_start: date, period_
                             locators=[loc for loc in f.locators if kpi_of_row.get(loc[1]) == kpi],
                             check=f.check, detail=f.detail, kpis=(kpi,))
             by_kpi[kpi].append(f_kpi)
-    for f in _sql_findings(run_kpi_sql_checks(con, period_start, period_end, [c.id for c in load_cards()])):
+    cards = load_cards()
+    placed = [c.id for c in cards if c.council_rows == "placed"]  # council rows only where records are placed
+    for f in _sql_findings(run_kpi_sql_checks(con, period_start, period_end, [c.id for c in cards], placed)):
         for kpi in f.kpis:
             by_kpi[kpi].append(f)
     return dict(by_kpi)

@@ -21,6 +21,7 @@ import polars as pl
 from pipelines.lib import db
 from pipelines.lib.config import authority
 from pipelines.lib.contract import contract, ident
+from pipelines.lib.kpi_engine import install_cost_centres
 from pipelines.lib.paths import REFERENCE_DIR, SQL_DIR
 from pipelines.lib.staging import LOCAL_FEEDS
 
@@ -142,6 +143,7 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
     rows: list[dict] = []
     if _exists(con, "staged", "drops"):
         _load_code_sets(con)
+        install_cost_centres(con)  # budget_line_council.sql reads the configured map, as KPI15 does
         for check in checks(check_dir, "row"):
             rows += _query(con, check, params)
         # local feeds come when a service has figures to supply, not with every extract: never "no longer delivered"
@@ -155,7 +157,7 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection, drop_id: str, period_start: d
                                         "critical_min_rows": CRITICAL_MIN_ROWS})
         rows += run_local_feed_checks(con, drop_id, period_start, period_end, check_dir)
     if kpi_ids:
-        rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids, check_dir)
+        rows += run_kpi_sql_checks(con, period_start, period_end, kpi_ids, check_dir=check_dir)
     return rows
 
 
@@ -183,12 +185,16 @@ def owning_councils(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def run_kpi_sql_checks(con: duckdb.DuckDBPyConnection, period_start: date, period_end: date,
-                       kpi_ids: list[str], check_dir: Path = CHECK_DIR) -> list[dict]:
-    """Every KPI present for every area each month (kpi_values)."""
+                       kpi_ids: list[str], placed: list[str] | None = None, check_dir: Path = CHECK_DIR
+                       ) -> list[dict]:
+    """Every KPI present for every area each month (kpi_values); a KPI in `placed` (card council_rows: placed)
+    is expected for the trust only."""
     if not _exists(con, "main", "kpi_values"):
         return []
-    db.run(con, "CREATE OR REPLACE TEMP TABLE quality_kpi_ids (kpi_id VARCHAR)")
-    con.from_arrow(pl.DataFrame({"kpi_id": kpi_ids}).to_arrow()).insert_into("quality_kpi_ids")
+    db.run(con, "CREATE OR REPLACE TEMP TABLE quality_kpi_ids (kpi_id VARCHAR, councils BOOLEAN)")
+    con.from_arrow(pl.DataFrame({"kpi_id": kpi_ids, "councils": [k not in (placed or []) for k in kpi_ids]},
+                                schema={"kpi_id": pl.String(), "councils": pl.Boolean()}).to_arrow()
+                   ).insert_into("quality_kpi_ids")
     db.run(con, "CREATE OR REPLACE TEMP TABLE quality_areas (area VARCHAR)")
     con.from_arrow(pl.DataFrame({"area": owning_councils(con)}, schema={"area": pl.String()}).to_arrow()
                    ).insert_into("quality_areas")

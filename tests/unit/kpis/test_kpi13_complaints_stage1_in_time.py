@@ -118,3 +118,72 @@ def test_working_days_parameter():
     assert value(con, "KPI13", "2022-06-30", "month")["value"] == 0.0
     run(con, "KPI13", "2022-06-30", overrides={"response_working_days": 11})
     assert value(con, "KPI13", "2022-06-30", "month")["value"] == 100.0
+
+
+# --- Area: the child's home council, whatever team handled the complaint (the team's only when no child is
+# named). Team TN is North Northamptonshire's (940), TW West Northamptonshire's (941); P_N lives in 940 (NN14),
+# P_W in 941 (latest HOME NN1; an earlier home was NN14), P_X in Liverpool (other), P_U has no address.
+HOMES = [
+    {"addr_person_id": "P_N", "addr_address_type": "HOME", "addr_address_postcode": "NN14 1AA",
+     "addr_address_start_date": "2019-01-01"},
+    {"addr_person_id": "P_W", "addr_address_type": "HOME", "addr_address_postcode": "NN14 1AA",
+     "addr_address_start_date": "2019-01-01", "addr_address_end_date": "2021-06-30"},
+    {"addr_person_id": "P_W", "addr_address_type": "HOME", "addr_address_postcode": "NN1 1AA",
+     "addr_address_start_date": "2021-07-01"},
+    {"addr_person_id": "P_X", "addr_address_type": "HOME", "addr_address_postcode": "L1 0AA",
+     "addr_address_start_date": "2019-01-01"},
+]
+
+
+def _k(cid, person, team, due, responded):
+    # recorded due dates are the deadlines (no working-day arithmetic needed)
+    return {"complaint_id": cid, "person_id": person, "team": team, "stage": 1, "received_date": "2022-09-01",
+            "response_due_date": due, "responded_date": responded}
+
+
+@pytest.fixture(scope="module")
+def homes():
+    con = warehouse()
+    add(con, "ssd_department", [{"dept_team_id": "TN", "dept_team_parent_id": "940"},
+                                {"dept_team_id": "TW", "dept_team_parent_id": "941"}])
+    add(con, "ssd_address", HOMES)
+    add(con, "complaints", [
+        _k("K1", "P_N", "TW", "2022-09-15", "2022-09-14"),   # 940 child, 941 team: pass -> 940
+        _k("K2", "P_W", "TN", "2022-09-15", "2022-09-20"),   # 941 child, 940 team: fail -> 941
+        _k("K3", "P_W", "TW", "2022-09-15", "2022-09-15"),   # 941 child, 941 team: pass -> 941
+        _k("K4", None, "TN", "2022-09-15", "2022-09-01"),    # no child: the team's council 940, pass
+        _k("K5", None, "TW", "2022-09-15", None),            # no child: the team's council 941, fail
+        _k("K6", "P_U", "TN", "2022-09-15", "2022-09-10"),   # child with no home: unknown (not 940), pass
+        _k("K8", "P_X", "TN", "2022-09-15", "2022-09-10"),   # child living outside: other, pass
+        _k("K7", "P_N", "TW", "2022-10-14", "2022-10-17"),   # October: 940 child, 941 team, fail -> 940
+    ])
+    run(con, "KPI13", "2022-09-30", "2022-10-31")
+    return con
+
+
+def test_area_is_the_childs_home_council_month(homes):
+    # September: 940 = K1 pass, K4 pass -> 2/2 = 100 %; 941 = K2 fail, K3 pass, K5 fail -> 1/3;
+    # (by the handling team it would be 940 = K2, K4, K6 -> 2/3 and 941 = K1, K3, K5 -> 2/3)
+    n = value(homes, "KPI13", "2022-09-30", "month", area="940")
+    assert (n["numerator"], n["denominator"], n["value"]) == (2, 2, 100.0)
+    w = value(homes, "KPI13", "2022-09-30", "month", area="941")
+    assert (w["numerator"], w["denominator"], w["value"]) == (1, 3, pytest.approx(100 / 3, abs=1e-6))
+    u = value(homes, "KPI13", "2022-09-30", "month", area="unknown")
+    assert (u["numerator"], u["denominator"]) == (1, 1)
+    o = value(homes, "KPI13", "2022-09-30", "month", area="other")
+    assert (o["numerator"], o["denominator"]) == (1, 1)
+    # the trust holds every complaint once: 5/7; the team breakdown still follows the handling team
+    a = value(homes, "KPI13", "2022-09-30", "month")
+    assert (a["numerator"], a["denominator"]) == (5, 7)
+    tw = value(homes, "KPI13", "2022-09-30", "month", team="TW")
+    assert (tw["numerator"], tw["denominator"]) == (2, 3)   # K1, K3 pass, K5 fail
+
+
+def test_area_is_the_childs_home_council_fytd(homes):
+    # fytd to October (the headline basis): 940 = K1, K4 pass, K7 fail -> 2/3; 941 = K3 pass, K2, K5 fail -> 1/3
+    n = value(homes, "KPI13", "2022-10-31", "fytd", area="940")
+    assert (n["numerator"], n["denominator"]) == (2, 3)
+    w = value(homes, "KPI13", "2022-10-31", "fytd", area="941")
+    assert (w["numerator"], w["denominator"]) == (1, 3)
+    a = value(homes, "KPI13", "2022-10-31", "fytd")
+    assert (a["numerator"], a["denominator"]) == (5, 8)

@@ -79,3 +79,55 @@ def test_by_area(con):
 def test_empty_month_is_null(con):
     row = value(con, "KPI14", "2022-08-31", "month")
     assert (row["numerator"], row["denominator"], row["value"]) == (0, 0, None)
+
+
+# --- Area: the child's home council, whatever team handled the complaint (the team's only when no child is
+# named). TN is a 940 team, TW a 941 team; P_N lives in 940 (NN14), P_W in 941 (NN1), P_U has no address.
+def _a(cid, stage, received, person, team):
+    return {"complaint_id": cid, "stage": stage, "received_date": received, "person_id": person, "team": team}
+
+
+@pytest.fixture(scope="module")
+def homes():
+    con = warehouse()
+    add(con, "ssd_department", [{"dept_team_id": "TN", "dept_team_parent_id": "940"},
+                                {"dept_team_id": "TW", "dept_team_parent_id": "941"}])
+    add(con, "ssd_address", [
+        {"addr_person_id": "P_N", "addr_address_type": "HOME", "addr_address_postcode": "NN14 1AA"},
+        {"addr_person_id": "P_W", "addr_address_type": "HOME", "addr_address_postcode": "NN1 1AA"},
+    ])
+    add(con, "complaints", [
+        _a("A1", 1, "2022-04-05", "P_N", "TW"),   # 940 child, 941 team -> 940 (denominator)
+        _a("A2", 2, "2022-04-20", "P_N", "TW"),   # its stage 2 -> 940 (numerator)
+        _a("A3", 1, "2022-04-11", "P_W", "TN"),   # 941 child, 940 team -> 941
+        _a("A4", 1, "2022-04-12", None, "TN"),    # no child: the team's council 940
+        _a("A5", 2, "2022-05-03", None, "TW"),    # no child: the team's council 941
+        _a("A6", 1, "2022-05-10", "P_W", "TN"),   # -> 941
+        _a("A7", 2, "2022-05-12", "P_U", "TN"),   # child with no home: unknown, not the team's 940
+    ])
+    run(con, "KPI14", "2022-04-30", "2022-05-31")
+    return con
+
+
+def test_area_is_the_childs_home_council_month(homes):
+    # April: 940 = A2 / (A1, A4) = 1/2 = 50 %; 941 = 0 / A3 = 0 %
+    # (by the handling team it would be 940 = 0/2 (A3, A4) and 941 = 1/1 (A1, A2))
+    n = value(homes, "KPI14", "2022-04-30", "month", area="940")
+    assert (n["numerator"], n["denominator"], n["value"]) == (1, 2, 50.0)
+    w = value(homes, "KPI14", "2022-04-30", "month", area="941")
+    assert (w["numerator"], w["denominator"], w["value"]) == (0, 1, 0.0)
+    # May: 941 = A5 / A6 = 100 %; 940 has nothing -> NULL; A7 is unknown (1/0)
+    assert value(homes, "KPI14", "2022-05-31", "month", area="941")["value"] == 100.0
+    assert value(homes, "KPI14", "2022-05-31", "month", area="940")["null_reason"] == "no records in the denominator"
+    u = value(homes, "KPI14", "2022-05-31", "month", area="unknown")
+    assert (u["numerator"], u["denominator"]) == (1, 0)
+
+
+def test_area_is_the_childs_home_council_fytd(homes):
+    # fytd May (the headline basis): 940 = A2 / (A1, A4) = 50 %; 941 = A5 / (A3, A6) = 50 %; trust 3/4 = 75 %
+    n = value(homes, "KPI14", "2022-05-31", "fytd", area="940")
+    assert (n["numerator"], n["denominator"], n["value"]) == (1, 2, 50.0)
+    w = value(homes, "KPI14", "2022-05-31", "fytd", area="941")
+    assert (w["numerator"], w["denominator"], w["value"]) == (1, 2, 50.0)
+    a = value(homes, "KPI14", "2022-05-31", "fytd")
+    assert (a["numerator"], a["denominator"], a["value"]) == (3, 4, 75.0)

@@ -3,8 +3,17 @@
 Financial quarters: Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar; the quarter basis is quarter to date.
 """
 
+from dataclasses import replace
+from datetime import date
+
+import duckdb
 import pytest
 
+from pipelines.lib import db
+from pipelines.lib.kpi_cards import card
+from pipelines.lib.kpi_engine import compute_kpi, prepare
+from pipelines.lib.paths import SQL_DIR
+from pipelines.lib.quality.sql_checks import run_kpi_sql_checks
 from tests.kpi_fixture import add, records, run, value, warehouse
 
 
@@ -62,10 +71,46 @@ def test_records(con):
 
 
 def test_empty_period_is_zero_count(con):
-    # a count with nothing to count is 0, not NULL; the councils get a row too (incidents are trust-wide)
+    # a count with nothing to count is 0, not NULL (the trust row)
     row = value(con, "KPI20", "2024-05-31", "month")
     assert row["value"] == 0.0 and row["null_reason"] is None
-    assert value(con, "KPI20", "2024-03-31", "quarter", area="940")["value"] == 0.0
+
+
+def test_no_council_rows(con):
+    # an incident names no child, so none is placed in a council: the trust total only on every basis (month,
+    # quarter - the headline - and fytd), never a council row of 0 beside a trust count of 3
+    assert value(con, "KPI20", "2024-03-31", "quarter")["value"] == 3.0
+    areas = db.rows(con, "SELECT DISTINCT basis, area FROM kpi_values WHERE kpi_id = 'KPI20' ORDER BY 1, 2")
+    assert areas == [("fytd", "all"), ("month", "all"), ("quarter", "all")]
+
+
+def test_council_row_only_where_an_incident_is_placed(tmp_path):
+    # council_rows: placed - with SQL that places I2 in 941 (as a child's council would), 941 gets a row (1 in
+    # February) and 940 none; the trust still counts every incident
+    sql = (SQL_DIR / "kpis" / "KPI20_ico_data_breaches.sql").read_text().replace(
+        "CAST(NULL AS VARCHAR) AS area,", "CASE WHEN i.incident_id = 'I2' THEN '941' END AS area,")
+    (tmp_path / "placed.sql").write_text(sql)
+    placed = replace(card("KPI20"), sql_path=tmp_path / "placed.sql")
+    con = warehouse()
+    add(con, "information_governance_incidents", [incident("I1", "2024-01-01", True, "2024-02-01"),
+                                                  incident("I2", "2024-02-12", True, "2024-02-15")])
+    prepare(con, date(2024, 2, 29), date(2024, 2, 29))
+    compute_kpi(con, placed, date(2024, 2, 29), date(2024, 2, 29))
+    assert value(con, "KPI20", "2024-02-29", "month", area="941")["value"] == 1.0
+    assert value(con, "KPI20", "2024-02-29", "month")["value"] == 2.0
+    assert db.scalar(con, "SELECT count(*) FROM kpi_values WHERE area = '940'") == 0
+
+
+def test_completeness_expects_trust_only_for_placed_kpis():
+    # kpi_completeness.sql: a KPI with council_rows: placed is complete with its trust row alone; another KPI
+    # missing a council row is still reported
+    con = duckdb.connect()
+    con.execute("CREATE TABLE kpi_values (kpi_id VARCHAR, period_end DATE, area VARCHAR, team VARCHAR)")
+    con.execute("INSERT INTO kpi_values VALUES ('KPI20', DATE '2024-03-31', 'all', NULL),"
+                "('KPI14', DATE '2024-03-31', 'all', NULL), ('KPI14', DATE '2024-03-31', '940', NULL)")
+    con.execute("CREATE TABLE area_lookup AS SELECT * FROM (VALUES ('940', 'N'), ('941', 'W')) t(la_code, area_name)")
+    found = run_kpi_sql_checks(con, date(2024, 3, 1), date(2024, 3, 31), ["KPI14", "KPI20"], placed=["KPI20"])
+    assert [f["detail"] for f in found] == ["KPI14 missing for 2024-03-31 area 941"]
 
 
 @pytest.mark.parametrize("basis,expected", [("month", 0.0), ("quarter", 0.0), ("fytd", 0.0)])
