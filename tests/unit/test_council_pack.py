@@ -155,3 +155,21 @@ def test_council_pack_suppresses_what_the_trust_pack_suppresses(council_packs):
                     if t[col] not in ("c", "–"):
                         assert float(t[col].replace(",", "")) >= 5, (code, s["kpi_id"], t)
     assert seen_c > 0 and compared >= 40
+
+
+def test_plan_comparator_group_is_the_neighbours_both_councils_share():
+    """authority.yaml plan_comparators: the codes are the LAs the trust's plan names (la_codes.csv), each a
+    statistical neighbour of both owning councils in the DfE April 2021 model."""
+    from pipelines.lib.benchmarks import neighbours
+    from pipelines.lib.compare import la_name
+    from pipelines.lib.config import authority
+
+    auth = authority()
+    assert [la_name(c) for c in auth.plan_group] == ["Kent", "Warwickshire", "Staffordshire", "Nottinghamshire",
+                                                     "Worcestershire"]
+    for council in auth.owning_councils:
+        model, sns = neighbours(council.la_code, date(2024, 3, 31))
+        assert model == "april_2021" and set(auth.plan_group) <= set(sns), council.la_code
+    assert auth.council("940").neighbour_group == "940" and auth.council("940").plan_group == auth.plan_group
+    with pytest.raises(KeyError):
+        auth.council(auth.la_code)  # the trust itself is not one of its owning councils

@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib import formatting as fmt
-from pipelines.lib.compare import Comparison
+from pipelines.lib.compare import Comparison, la_name
 from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.packs import charts
 from pipelines.lib.packs.data import (
@@ -386,6 +386,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         "previous_period": f"{prev_month:%B %Y}",
         "financial_year": rules.financial_year(pd.period_end), "threshold": SUPPRESSION_THRESHOLD,
         "plan_name": pd.compared.plan_group_name if pd.compared.plan_group else "",
+        "plan_codes": ", ".join(f"{la_name(c)} {c}" for c in pd.compared.plan_group),
         "summary": summary, "sections": sections, "appendix": appendix, "counts": counts,
         "exceptions": exceptions,
         "rag_legend": [rag_label(k) for k in (rules.GREEN, rules.AMBER, rules.RED, rules.NO_TARGET, rules.NO_VALUE)],
