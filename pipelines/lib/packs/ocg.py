@@ -9,6 +9,10 @@ The meeting's paper, in the order the meeting takes it (README "The OCG pack"):
     3. a page per KPI (trend with the in-month series, target, tolerance, baseline and comparators; table
        behind the chart; breakdowns by council and team, teams by name);
     4. data quality and the definitions.
+
+The same pack per owning council (ocg_context(..., area=la_code), ocg_pack_<la_code>_YYYY-MM.html): the
+council's own area rows, RAG against the contract's targets, breach runs on its own series, its own DfE
+figures, neighbours and region (README "The OCG pack").
 """
 
 from __future__ import annotations
