@@ -173,3 +173,14 @@ def test_plan_comparator_group_is_the_neighbours_both_councils_share():
     assert auth.council("940").neighbour_group == "940" and auth.council("940").plan_group == auth.plan_group
     with pytest.raises(KeyError):
         auth.council(auth.la_code)  # the trust itself is not one of its owning councils
+
+
+def test_a_pack_per_council_only_when_there_are_several():
+    """A single-council authority (owning_councils names itself once) gets no second, identical pack."""
+    from pipelines.lib.config import Authority, Council, authority
+    from pipelines.lib.packs.ocg import council_areas, ocg_pack_name
+
+    assert council_areas(authority()) == ["940", "941"]
+    assert council_areas(Authority("383", "Leeds", (Council("383", "E08000035", "Leeds"),), "2020-04")) == []
+    assert ocg_pack_name(date(2025, 3, 31), "940") == "ocg_pack_940_2025-03.html"
+    assert ocg_pack_name(date(2025, 3, 31)) == "ocg_pack_2025-03.html"

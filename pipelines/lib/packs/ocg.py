@@ -399,6 +399,13 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
     }
 
 
+def council_areas(auth: Any) -> list[str]:
+    """The owning councils that get a pack of their own: every one, when there are two or more (a single
+    owning council's figures are the trust's own, already in the trust's pack)."""
+    councils = [c.la_code for c in auth.owning_councils]
+    return councils if len(councils) > 1 else []
+
+
 def ocg_pack_name(period_end: date, area: str | None = None) -> str:
     """ocg_pack_YYYY-MM.html (the trust's), ocg_pack_<la_code>_YYYY-MM.html (an owning council's)."""
     return f"ocg_pack_{'' if area is None else f'{area}_'}{period_end:%Y-%m}.html"
