@@ -34,6 +34,7 @@ def council_packs(small_warehouse, tmp_path_factory):
         "941": packs.ocg_context(con, PERIOD, with_charts=False, area="941"),
         "files": [packs.render_ocg_pack(con, PERIOD, tmp / run, area="940") for run in ("run1", "run2")],
         "values": PackData(con, PERIOD).values,
+        "data": {a: PackData(con, PERIOD, a) for a in (None, "940")},
     }
     con.close()
     return out
@@ -184,3 +185,27 @@ def test_a_pack_per_council_only_when_there_are_several():
     assert council_areas(Authority("383", "Leeds", (Council("383", "E08000035", "Leeds"),), "2020-04")) == []
     assert ocg_pack_name(date(2025, 3, 31), "940") == "ocg_pack_940_2025-03.html"
     assert ocg_pack_name(date(2025, 3, 31)) == "ocg_pack_2025-03.html"
+
+
+def test_a_council_figure_hidden_by_secondary_suppression_is_not_compared(council_packs):
+    """Without a published figure of its own, a council's KPI value at the comparable month is compared with
+    its neighbours, unless disclosure control hides it: 941 (3 children) is suppressed, so 940 (the trust
+    less 941) is hidden too and never shown as the value compared; the trust's own figure still is."""
+    from pipelines.lib.kpi_cards import load_cards
+
+    card = {c.id: c for c in load_cards()}["KPI02"]
+    d = date(2019, 3, 31)
+    base = {c: None for c in council_packs["values"].columns}
+    rows = [{**base, "kpi_id": "KPI02", "basis": card.headline_basis, "period_end": d, "area": area,
+             "numerator": n, "denominator": den, "value": 100 * n / den}
+            for area, n, den in (("all", 32.0, 40.0), ("940", 30.0, 37.0), ("941", 2.0, 3.0))]
+    frame = pl.DataFrame(rows, schema=council_packs["values"].schema)
+    trust, council = council_packs["data"][None], council_packs["data"]["940"]
+    trust.values, council.values = frame, frame
+    assert trust.trust_value_at(card, d)[0] == pytest.approx(80.0)
+    assert council.trust_value_at(card, d) is None
+    # with 941 large enough to publish (6 of 20), 940's own figure is the one compared
+    big = pl.col("area") == "941"
+    council.values = frame.with_columns(numerator=pl.when(big).then(6.0).otherwise(pl.col("numerator")),
+                                        denominator=pl.when(big).then(20.0).otherwise(pl.col("denominator")))
+    assert council.trust_value_at(card, d)[0] == pytest.approx(100 * 30 / 37)
