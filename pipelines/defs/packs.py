@@ -23,7 +23,6 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     from pipelines.lib.commentary import configured_dir, run_commentary
     from pipelines.lib.config import authority
     from pipelines.lib.packs import render_clinic_pack, render_ocg_pack, write_comparators, write_workbook
-    from pipelines.lib.packs.ocg import council_areas
     from pipelines.lib.publish import run_folder
 
     last = month_end(context.partition_key_range.end)
@@ -33,7 +32,7 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
         rows = run_commentary(con, warehouse.archive, configured_dir()).rows
         written = [render_ocg_pack(con, last, out, commentary=rows)]
         # each owning council's own pack (its rows picked from the trust pack's suppressed figures)
-        written += [render_ocg_pack(con, last, out, area=code) for code in council_areas(authority())]
+        written += [render_ocg_pack(con, last, out, area=code) for code in authority().council_areas()]
         written += [write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
         if warehouse.clinic_pack:
             written.append(render_clinic_pack(con, last, out))

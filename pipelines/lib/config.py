@@ -32,6 +32,12 @@ class Authority:
     plan_group: tuple[str, ...] = ()  # the trust plan's comparator LAs (authority.yaml plan_comparators)
     plan_group_name: str = ""
 
+    def council_areas(self) -> list[str]:
+        """The owning councils reported apart (a pack each): every one when there are two or more; a single
+        owning council's figures are the authority's own."""
+        codes = [c.la_code for c in self.owning_councils]
+        return codes if len(codes) > 1 else []
+
     def council(self, la_code: str) -> Authority:
         """One owning council as an authority of its own (a council pack): its own published figures, its own
         DfE statistical neighbours and region; the plan comparator group kept."""

@@ -63,7 +63,8 @@ def test_council_pack_shows_its_own_figures_not_the_other_councils(council_packs
     html = council_packs["files"][0].read_text(encoding="utf-8")
     assert council_packs["files"][0].name == "ocg_pack_940_2020-03.html"
     assert "North Northamptonshire (940)" in html and "West Northamptonshire (941)" not in html
-    # one council's rows only: no side-by-side councils, no team breakdowns, no commentary
+    # one council's rows only: no side-by-side councils, no team breakdowns, no commentary, no (trust) equality
+    assert council_packs["940"]["equality"] is None
     for s in council_packs["940"]["sections"]:
         assert s["areas"] == [] and s["teams"] == [] and s["commentary"] is None
         assert s["comparator"] is None or s["comparator"]["councils"] == []
@@ -179,10 +180,10 @@ def test_plan_comparator_group_is_the_neighbours_both_councils_share():
 def test_a_pack_per_council_only_when_there_are_several():
     """A single-council authority (owning_councils names itself once) gets no second, identical pack."""
     from pipelines.lib.config import Authority, Council, authority
-    from pipelines.lib.packs.ocg import council_areas, ocg_pack_name
+    from pipelines.lib.packs.ocg import ocg_pack_name
 
-    assert council_areas(authority()) == ["940", "941"]
-    assert council_areas(Authority("383", "Leeds", (Council("383", "E08000035", "Leeds"),), "2020-04")) == []
+    assert authority().council_areas() == ["940", "941"]
+    assert Authority("383", "Leeds", (Council("383", "E08000035", "Leeds"),), "2020-04").council_areas() == []
     assert ocg_pack_name(date(2025, 3, 31), "940") == "ocg_pack_940_2025-03.html"
     assert ocg_pack_name(date(2025, 3, 31)) == "ocg_pack_2025-03.html"
 

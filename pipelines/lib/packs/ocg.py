@@ -381,7 +381,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             r["commentary_due"] = note is not None and note["due"]
     exceptions = _exceptions(pd, summary, cards)
     counts = {k: sum(r["rag"]["key"] == k for r in summary) for k in RAG_KEYS}
-    return {
+    ctx = {
         "authority": pd.authority.name, "period_end": pd.period_end, "period": f"{pd.period_end:%B %Y}",
         "area": pd.area,
         "council": None if council is None else {"la_code": council.la_code, "name": council.name,
@@ -398,12 +398,9 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         "dq_rows": [{"kpi_id": r["kpi_id"], "title": r["title"], **r["dq"]} for r in summary],
     }
 
-
-def council_areas(auth: Any) -> list[str]:
-    """The owning councils that get a pack of their own: every one, when there are two or more (a single
-    owning council's figures are the trust's own, already in the trust's pack)."""
-    councils = [c.la_code for c in auth.owning_councils]
-    return councils if len(councils) > 1 else []
+    if council is not None:
+        ctx["equality"] = None  # the equality breakdowns are the trust's (kpi_values_by_group has no area)
+    return ctx
 
 
 def ocg_pack_name(period_end: date, area: str | None = None) -> str:
