@@ -23,7 +23,8 @@ from pipelines.lib.publish import run_folder
     key=dg.AssetKey(["outputs", "kpi_tables"]), group_name="outputs", deps=list(CARDS),
     partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(),
     description="kpi_status.csv and staged_tables.csv (published); restricted/: kpi_values.csv (trust and "
-                "council rows), kpi_values_by_team.csv, error_report.csv, data_quality.html, rejections.csv, "
+                "council rows), kpi_values_by_team.csv, kpi_values_by_group.csv (child-level KPIs by sex, ethnicity, "
+                "age band, disability, UASC), error_report.csv, data_quality.html, rejections.csv, "
                 "quarantined_rows.csv. Written into the run's folder; outputs/publish publishes them",
 )
 def kpi_tables(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:

@@ -23,6 +23,7 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     from pipelines.lib.commentary import configured_dir, run_commentary
     from pipelines.lib.config import authority
     from pipelines.lib.packs import render_clinic_pack, render_ocg_pack, write_comparators, write_workbook
+    from pipelines.lib.packs.equality import write_equality
     from pipelines.lib.publish import run_folder
 
     last = month_end(context.partition_key_range.end)
@@ -36,6 +37,8 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
         written += [write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
         if warehouse.clinic_pack:
             written.append(render_clinic_pack(con, last, out))
+        # equality_YYYY-MM.csv: child-level KPIs by sex, ethnicity, age band, ... suppressed (packs/equality.py)
+        written.append(write_equality(con, last, out))
     for path in written:
         context.log.info(f"wrote {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
     return dg.MaterializeResult(metadata={p.name: p.stat().st_size for p in written})

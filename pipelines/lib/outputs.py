@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib.equality import GROUP_COLUMNS, group_values
 from pipelines.lib.no_data import NO_DATA, mark_short_of_history
 from pipelines.lib.publish import RESTRICTED, write_csv, write_text
 from pipelines.lib.records import quarantined_rows, rejected_cells
@@ -146,6 +147,8 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out: Path, first: date, last: 
         # unsuppressed tables and record lists: restricted (README "Who may see which output")
         restricted / "kpi_values.csv": area_rows,
         restricted / "kpi_values_by_team.csv": team_rows,
+        # child-level KPIs by sex, ethnicity group, age band, disability, UASC (pipelines/lib/equality.py)
+        restricted / "kpi_values_by_group.csv": group_values(con, first, last).select(GROUP_COLUMNS),
         restricted / "rejections.csv": rejected_cells(con),
         restricted / "quarantined_rows.csv": quarantined_rows(con),
         restricted / "error_report.csv": _with_commentary(error_report(con, first, last), commentary_issues),

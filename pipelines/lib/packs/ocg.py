@@ -40,6 +40,7 @@ from pipelines.lib.packs.data import (
     shift,
     target_band,
 )
+from pipelines.lib.packs.equality import equality_context
 from pipelines.lib.packs.render import render_template, write_text
 from pipelines.lib.scorecard import exceptions as ex
 from pipelines.lib.scorecard import rules
@@ -396,6 +397,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         "rag_legend": [rag_label(k) for k in (rules.GREEN, rules.AMBER, rules.RED, rules.NO_TARGET, rules.NO_VALUE)],
         "breaches": [r for r in summary if r["breach"]],
         "dq_rows": [{"kpi_id": r["kpi_id"], "title": r["title"], **r["dq"]} for r in summary],
+        "equality": equality_context(pd),  # "Who the figures leave behind" (_ocg_equality.html)
     }
 
     if council is not None:

@@ -12,6 +12,7 @@ import polars as pl
 
 from pipelines.lib.commentary import CommentaryRow
 from pipelines.lib.packs.data import PackData
+from pipelines.lib.packs.equality import equality_sheet
 from pipelines.lib.packs.ocg import ocg_context
 from pipelines.lib.publish import formula_safe_text, write_csv, write_file
 
@@ -26,7 +27,7 @@ def _cell(v):
 
 # Figure columns a published sheet keeps as text because a suppressed cell reads "c": the other cells are
 # written back as numbers, so analysts can sum and chart them.
-FIGURE_COLUMNS = {"value", "numerator", "denominator", "previous_value", "last_year_value"}
+FIGURE_COLUMNS = {"value", "numerator", "denominator", "previous_value", "last_year_value", "cohort_value", "gap"}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
@@ -108,7 +109,8 @@ def write_workbook(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Pa
     write_sheets(path, {"title": f"Scorecard {pd.period_end:%B %Y}", "author": pd.authority.name,
                         "comments": "Published workbook: counts below 5 suppressed as 'c'."}, pd.period_end,
                  {"Summary": pd.published_scorecard(published), "KPI values": values, "By team": by_team,
-                  "Data quality": dq, "Commentary": commentary_sheet(ctx["sections"]), "Definitions": defs})
+                  "Data quality": dq, "Commentary": commentary_sheet(ctx["sections"]), "Equality": equality_sheet(pd),
+                  "Definitions": defs})
     return path
 
 
