@@ -12,7 +12,8 @@ from pipelines.defs.resources import Warehouse
 @dg.asset(
     key=dg.AssetKey(["outputs", "packs"]), group_name="outputs", deps=[kpi_tables],
     partitions_def=reporting_months, backfill_policy=dg.BackfillPolicy.single_run(), pool="warehouse",
-    description="ocg_pack_YYYY-MM.html (self-contained, small numbers suppressed), scorecard_YYYY-MM.xlsx, "
+    description="ocg_pack_YYYY-MM.html (self-contained, small numbers suppressed), one "
+                "ocg_pack_<la_code>_YYYY-MM.html per owning council, scorecard_YYYY-MM.xlsx, "
                 "comparators_YYYY-MM.csv (DfE comparators as data), and on request "
                 "restricted/clinic_pack_YYYY-MM.html",
 )
@@ -20,6 +21,7 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     from pathlib import Path
 
     from pipelines.lib.commentary import configured_dir, run_commentary
+    from pipelines.lib.config import authority
     from pipelines.lib.packs import render_clinic_pack, render_ocg_pack, write_comparators, write_workbook
     from pipelines.lib.packs.equality import write_equality
     from pipelines.lib.publish import run_folder
@@ -29,8 +31,10 @@ def packs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     with warehouse.connect(read_only=True) as con:
         # the commentary's faults are reported by outputs/kpi_tables; here only its good rows are shown
         rows = run_commentary(con, warehouse.archive, configured_dir()).rows
-        written = [render_ocg_pack(con, last, out, commentary=rows),
-                   write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
+        written = [render_ocg_pack(con, last, out, commentary=rows)]
+        # each owning council's own pack (its rows picked from the trust pack's suppressed figures)
+        written += [render_ocg_pack(con, last, out, area=code) for code in authority().council_areas()]
+        written += [write_workbook(con, last, out, commentary=rows), write_comparators(con, last, out)]
         if warehouse.clinic_pack:
             written.append(render_clinic_pack(con, last, out))
         # equality_YYYY-MM.csv: child-level KPIs by sex, ethnicity, age band, ... suppressed (packs/equality.py)

@@ -104,6 +104,10 @@ class Comparison:
     councils: tuple[CouncilValue, ...] = ()
     note: str = ""
     missing: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    plan_name: str = ""                # authority.yaml plan_comparators: the trust plan's comparator group
+    plan_codes: tuple[str, ...] = ()
+    plan_mean: float | None = None     # plain mean of the group's published figures (those with a value)
+    plan_n: int = 0
 
     def legacy(self) -> dict[str, Any]:
         """The dict the packs' templates read before the Comparison (kept until they read the record)."""
@@ -220,6 +224,14 @@ def summarise(la: Mapping[str, tuple[float | None, str | None]], group: str, per
         rank, quartile, _ = bm.rank_and_quartile(ranked, " own", polarity)
     return Summary(model, tuple(sns), group, statistics.fmean(vals) if vals else None, len(vals),
                    statistics.median(vals) if vals else None, missing, rank, quartile, len(ranked))
+
+
+def plan_mean(la: Mapping[str, tuple[float | None, str | None]], codes: Sequence[str]) -> tuple[float | None, int]:
+    """(mean, n) of the plan comparator group's published figures: the plain mean of the LAs with a value,
+    missing ones dropped and n shown (the same rule as the statistical neighbours' mean)."""
+    vals = [v for c in codes if (v := la.get(c, (None, None))[0]) is not None
+            and not (isinstance(v, float) and math.isnan(v))]
+    return (statistics.fmean(vals) if vals else None), len(vals)
 
 
 # --------------------------------------------------------------------------------------------- components
@@ -439,6 +451,7 @@ def comparison_from_rows(card: Any, rows: pl.DataFrame, year: int, auth: Authori
     councils = tuple(CouncilValue(c.la_code, c.name, *lookup.get(c.la_code, (None, "no row")))
                      for c in auth.owning_councils)
     note = " ".join(str(b.get("note") or "").split())
+    p_mean, p_n = plan_mean(lookup, auth.plan_group)
     return Comparison(
         kpi_id=str(getattr(card, "id", None) or getattr(card, "raw", card).get("id")), measure=measure,
         measure_label=label or _measure_label(measure), source=rows["source"][0] if rows.height else "",
@@ -453,7 +466,8 @@ def comparison_from_rows(card: Any, rows: pl.DataFrame, year: int, auth: Authori
         group=(group, la_name(group)), contextual=contextual,
         contextual_note=note if contextual else "",
         position=None if contextual else position_of(compared, s.sn_mean, pol, band), position_band=band,
-        polarity=pol, councils=councils, note=note, missing=missing)
+        polarity=pol, councils=councils, note=note, missing=missing, plan_name=auth.plan_group_name,
+        plan_codes=auth.plan_group, plan_mean=p_mean, plan_n=p_n)
 
 
 def trust_from_counts(card: Any, year: int, auth: Authority,

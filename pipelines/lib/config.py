@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +29,22 @@ class Authority:
     neighbour_group: str | None = None  # whose DfE statistical-neighbour list; None = la_code
     # (cost centre, owning council la_code): the council of each budget-monitoring line (KPI15)
     cost_centres: tuple[tuple[str, str], ...] = ()
+    plan_group: tuple[str, ...] = ()  # the trust plan's comparator LAs (authority.yaml plan_comparators)
+    plan_group_name: str = ""
+
+    def council_areas(self) -> list[str]:
+        """The owning councils reported apart (a pack each): every one when there are two or more; a single
+        owning council's figures are the authority's own."""
+        codes = [c.la_code for c in self.owning_councils]
+        return codes if len(codes) > 1 else []
+
+    def council(self, la_code: str) -> Authority:
+        """One owning council as an authority of its own (a council pack): its own published figures, its own
+        DfE statistical neighbours and region; the plan comparator group kept."""
+        c = next((c for c in self.owning_councils if c.la_code == la_code), None)
+        if c is None:
+            raise KeyError(f"{la_code} is not an owning council of {self.name}")
+        return replace(self, la_code=c.la_code, name=c.name, owning_councils=(c,), neighbour_group=c.la_code)
 
 
 AUTHORITY_ENV = "SCORECARD_AUTHORITY"  # another authority.yaml (a second deployment, or a test)
@@ -45,6 +61,7 @@ def authority(path: Path | None = None) -> Authority:
 def _authority(path: Path) -> Authority:
     raw = yaml.safe_load(path.read_text())
     group = raw.get("neighbour_group")
+    plan = raw.get("plan_comparators") or {}
     return Authority(
         la_code=str(raw["la_code"]).zfill(3), name=raw["name"],
         owning_councils=tuple(Council(str(c["la_code"]).zfill(3), c["ons_code"], c["name"])
@@ -53,6 +70,8 @@ def _authority(path: Path) -> Authority:
         neighbour_group=None if group is None else str(group).zfill(3),
         cost_centres=_cost_centres(path, raw.get("cost_centres") or {},
                                    {str(c["la_code"]).zfill(3) for c in raw["owning_councils"]}),
+        plan_group=tuple(str(c).zfill(3) for c in plan.get("la_codes") or ()),
+        plan_group_name=str(plan.get("name") or "plan comparator group"),
     )
 
 

@@ -1,9 +1,11 @@
-"""The OCG pack prints to A4 in at most 25 pages (spec: scorecard.md "The HTML"), with Chromium's own headless
-print-to-PDF, the summary on one landscape page. Skipped only when Debian's chromium is absent (`make browser`
-installs it as root, as CI does).
+"""The OCG pack (the trust's, and an owning council's) prints to A4 in at most 25 pages (spec: scorecard.md
+"The HTML"), with Chromium's own headless print-to-PDF, the summary on one landscape page. Skipped only when
+Debian's chromium is absent (`make browser` installs it as root, as CI does).
 
 Run as a script on a pack to print it and keep the screenshots of page 1, the summary page and one KPI page:
     .venv/bin/python -m tests.e2e.test_pack_print state/demo/out/ocg_pack_2025-03.html
+and of a council's pack (files named ocg_940_page1.png, ...; any third argument is the KPI page):
+    .venv/bin/python -m tests.e2e.test_pack_print state/demo/out/ocg_pack_940_2025-03.html 0 ocg_940
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ def page_sizes(pdf: Path) -> list[tuple[int, int]]:
     return sizes
 
 
-@pytest.fixture(scope="module")
-def printed(small_warehouse, tmp_path_factory) -> tuple[Path, Path]:
+@pytest.fixture(scope="module", params=[None, "940"], ids=["trust", "council-940"])
+def printed(request, small_warehouse, tmp_path_factory) -> tuple[Path, Path]:
     from pipelines.lib.kpi_engine import compute_kpis
     from pipelines.lib.packs import render_ocg_pack
     from pipelines.lib.staging import use_current
@@ -62,8 +64,9 @@ def printed(small_warehouse, tmp_path_factory) -> tuple[Path, Path]:
     con = duckdb.connect(str(copy))
     use_current(con)
     compute_kpis(con, date(2019, 4, 30), date(2020, 3, 31))
-    pack = render_ocg_pack(con, date(2020, 3, 31), work)
+    pack = render_ocg_pack(con, date(2020, 3, 31), work, area=request.param)
     con.close()
+    print(f"printing {pack.name}")
     pdf = work / "ocg_pack.pdf"
     print_to_pdf(pack, pdf)
     return pack, pdf
@@ -73,6 +76,7 @@ def printed(small_warehouse, tmp_path_factory) -> tuple[Path, Path]:
 def test_ocg_pack_prints_to_at_most_25_a4_pages_with_one_landscape_summary(printed):
     pack, pdf = printed
     sizes = page_sizes(pdf)
+    print(f"{pack.name}: {len(sizes)} A4 pages")
     assert 5 <= len(sizes) <= MAX_PAGES, len(sizes)
     portrait = [s for s in sizes if s == A4_PORTRAIT]
     landscape = [i for i, s in enumerate(sizes) if s == A4_PORTRAIT[::-1]]
@@ -86,7 +90,7 @@ def test_ocg_pack_prints_to_at_most_25_a4_pages_with_one_landscape_summary(print
     assert "section.kpi { break-inside: avoid" in html
 
 
-def screenshots(pack: Path, kpi_page: int | None = None) -> list[Path]:
+def screenshots(pack: Path, kpi_page: int | None = None, prefix: str = "ocg") -> list[Path]:
     """Print `pack` and keep PNGs of page 1, the summary (landscape) page and a KPI page in tests/artifacts
     (needs chromium and poppler's pdftoppm). Returns the files written."""
     import tempfile
@@ -101,7 +105,7 @@ def screenshots(pack: Path, kpi_page: int | None = None) -> list[Path]:
         summary = next(i for i, s in enumerate(sizes) if s[0] > s[1]) + 1
         kpi = kpi_page or summary + 1
         out = []
-        for page, name in ((1, "ocg_page1"), (summary, "ocg_summary"), (kpi, "ocg_kpi_page")):
+        for page, name in ((1, f"{prefix}_page1"), (summary, f"{prefix}_summary"), (kpi, f"{prefix}_kpi_page")):
             subprocess.run([pdftoppm, "-r", "100", "-png", "-singlefile", "-f", str(page), "-l", str(page),
                             str(pdf), str(ARTIFACTS / name)], check=True, timeout=120)
             out.append(ARTIFACTS / f"{name}.png")
@@ -110,5 +114,6 @@ def screenshots(pack: Path, kpi_page: int | None = None) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in screenshots(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None):
+    for path in screenshots(Path(sys.argv[1]), int(sys.argv[2]) or None if len(sys.argv) > 2 else None,
+                            sys.argv[3] if len(sys.argv) > 3 else "ocg"):
         print(path)

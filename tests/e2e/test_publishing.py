@@ -21,6 +21,7 @@ SCORECARD = Path(sys.executable).with_name("scorecard")
 PERIOD = "2020-03"
 
 PUBLISHED = {"staged_tables.csv", "kpi_status.csv", "drop_files.csv", "ocg_pack_2020-03.html",
+             "ocg_pack_940_2020-03.html", "ocg_pack_941_2020-03.html",  # one per owning council
              "scorecard_2020-03.xlsx", "core_data_set_2020-03.html", "core_data_set_2020-03.xlsx",
              "comparators_2020-03.csv", "equality_2020-03.csv"}
 RESTRICTED = {"kpi_values.csv", "kpi_values_by_team.csv", "kpi_values_by_group.csv", "rejections.csv",

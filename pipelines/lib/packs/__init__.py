@@ -1,6 +1,7 @@
 """Monthly packs: the published OCG pack (HTML), the restricted clinic pack (HTML) and the Excel workbook.
 
     render_ocg_pack(con, period_end, out_dir)    -> out_dir/ocg_pack_YYYY-MM.html
+    render_ocg_pack(..., area=la_code)           -> out_dir/ocg_pack_<la_code>_YYYY-MM.html (an owning council's)
     render_clinic_pack(con, period_end, out_dir) -> out_dir/restricted/clinic_pack_YYYY-MM.html (0600)
     write_workbook(con, period_end, out_dir)     -> out_dir/scorecard_YYYY-MM.xlsx
     write_comparators(con, period_end, out_dir)  -> out_dir/comparators_YYYY-MM.csv (DfE comparators as data)

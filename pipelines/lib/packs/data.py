@@ -175,12 +175,19 @@ def worker_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 class PackData:
     """Everything read once per pack: cards, values (blocked and no-data KPI-months removed), status, scorecard."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, period_end: date):
+    def __init__(self, con: duckdb.DuckDBPyConnection, period_end: date, area: str | None = None):
+        """area: None for the trust's pack; an owning council's LA code for that council's pack (its own area
+        rows are the series ranked, RAG'd against the same contract targets and checked for breaches; its own
+        published figures and statistical neighbours are its comparators)."""
         self.period_end = month_end(period_end)
+        self.area = rules.TRUST if area is None else str(area)
         self.first = shift(self.period_end, -(HISTORY_MONTHS - 1))
         self.trend_months = [shift(self.period_end, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
         self.cards = load_cards()
         self.authority = authority()
+        # whose DfE figures and neighbours are compared: the trust's, or the council's own (KeyError: no such
+        # owning council)
+        self.compared = self.authority if area is None else self.authority.council(self.area)
         self.status = kpi_status_frame(con, self.first, self.period_end)
         # blocked (faulty inputs) and "no data" (absent inputs) months are not published, nor used for trends,
         # directions or persistent breaches
@@ -191,7 +198,7 @@ class PackData:
         short = short_of_history(con, current_drop_id(con), values, {c.id: c for c in self.cards})
         self.values = values.join(short, on=VALUE_KEY, how="anti") if short.height else values
         self.scorecard = rules.scorecard_frame(self.values, self.cards, None, self.period_end,
-                                               history_months=HISTORY_MONTHS)
+                                               history_months=HISTORY_MONTHS, area=self.area)
         self.targets: dict[str, rules.Targets] = {}
         self.areas = area_names()
         self.teams = team_names(con)
@@ -202,7 +209,7 @@ class PackData:
         """The card's DfE comparison (pipelines.lib.compare). Without a published figure of the authority's
         own, the trust's published headline value at the comparable month end is the value compared."""
         if card.id not in self._comparisons:
-            self._comparisons[card.id] = kpi_comparison(card, self.period_end, self.authority,
+            self._comparisons[card.id] = kpi_comparison(card, self.period_end, self.compared,
                                                         trust_at=lambda d: self.trust_value_at(card, d))
         return self._comparisons[card.id]
 
@@ -230,14 +237,22 @@ class PackData:
         absent): the trust's own figure compared with the neighbours."""
         d = month_end(d)
         rows = self.values.filter((pl.col("kpi_id") == card.id) & (pl.col("basis") == card.headline_basis)
-                                  & (pl.col("area") == rules.TRUST) & pl.col("team").is_null()
+                                  & (pl.col("area") == self.area) & pl.col("team").is_null()
                                   & pl.col("worker").is_null() & (pl.col("period_end") == d))
         if rows.height == 0 or rows["value"][0] is None:
             return None
         shown = rules.suppress(rows, SUPPRESSION_THRESHOLD)
+        if self.area != rules.TRUST:
+            # a council's figure may be hidden by secondary suppression (trust = sum of councils): judged over
+            # the month's every area and team row, as published_rows does
+            month = self.values.filter((pl.col("kpi_id") == card.id) & (pl.col("basis") == card.headline_basis)
+                                       & (pl.col("period_end") == d) & pl.col("worker").is_null())
+            shown = rules.suppress(month, SUPPRESSION_THRESHOLD, **disclosure_sets(self.cards)).filter(
+                (pl.col("area") == self.area) & pl.col("team").is_null())
         if shown["suppression"][0] is not None:
             return None
-        how = f"trust KPI value, {BASIS_LABELS[card.headline_basis]} to {d:%B %Y} (no published figure of its own)"
+        whose = "trust" if self.area == rules.TRUST else "council"
+        how = f"{whose} KPI value, {BASIS_LABELS[card.headline_basis]} to {d:%B %Y} (no published figure of its own)"
         return float(rows["value"][0]), how
 
     def team_name(self, team: str | None) -> str:
@@ -257,7 +272,10 @@ class PackData:
         return {"status": s["status"][0], "reasons": s["reasons"][0] or ""}
 
     def published_rows(self) -> pl.DataFrame:
-        """Area and team rows (no worker rows) of the trend window, suppressed for publication."""
+        """Area and team rows (no worker rows) of the trend window, suppressed for publication. Always every
+        area's and team's rows, suppressed together (secondary suppression is settled over trust = sum of
+        councils): a council's pack picks its rows from these, so a figure hidden in the trust's pack is hidden
+        in the council's too."""
         v = self.values.filter((pl.col("period_end") >= self.trend_months[0]) & pl.col("worker").is_null())
         return rules.suppress(v, SUPPRESSION_THRESHOLD, **disclosure_sets(load_cards()))
 

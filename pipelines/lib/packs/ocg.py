@@ -9,6 +9,10 @@ The meeting's paper, in the order the meeting takes it (README "The OCG pack"):
     3. a page per KPI (trend with the in-month series, target, tolerance, baseline and comparators; table
        behind the chart; breakdowns by council and team, teams by name);
     4. data quality and the definitions.
+
+The same pack per owning council (ocg_context(..., area=la_code), ocg_pack_<la_code>_YYYY-MM.html): the
+council's own area rows, RAG against the contract's targets, breach runs on its own series, its own DfE
+figures, neighbours and region (README "The OCG pack").
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib import formatting as fmt
-from pipelines.lib.compare import Comparison
+from pipelines.lib.compare import Comparison, la_name
 from pipelines.lib.no_data import NO_DATA
 from pipelines.lib.packs import charts
 from pipelines.lib.packs.data import (
@@ -52,19 +56,20 @@ def _kind(card) -> str:
     return card.raw.get("quantity_kind") or QUANTITY_KINDS.get(card.id, "count")
 
 
-def _trust(frame: pl.DataFrame, kpi_id: str, basis: str) -> pl.DataFrame:
-    return frame.filter((pl.col("kpi_id") == kpi_id) & (pl.col("basis") == basis) & (pl.col("area") == rules.TRUST)
+def _trust(frame: pl.DataFrame, kpi_id: str, basis: str, area: str = rules.TRUST) -> pl.DataFrame:
+    """The pack's own series: the trust's rows, or (a council's pack) the council's area rows."""
+    return frame.filter((pl.col("kpi_id") == kpi_id) & (pl.col("basis") == basis) & (pl.col("area") == area)
                         & pl.col("team").is_null())
 
 
 def _trend(pd: PackData, card, published: pl.DataFrame) -> list[dict]:
     """13 months of the headline (and, when the card has one, the in-month series), published figures only."""
     kind = _kind(card)
-    by_month = {r["period_end"]: r for r in _trust(published, card.id, card.headline_basis).to_dicts()}
-    raw_by_month = {r["period_end"]: r for r in _trust(pd.values, card.id, card.headline_basis).to_dicts()}
+    by_month = {r["period_end"]: r for r in _trust(published, card.id, card.headline_basis, pd.area).to_dicts()}
+    raw_by_month = {r["period_end"]: r for r in _trust(pd.values, card.id, card.headline_basis, pd.area).to_dicts()}
     in_month = {}
     if card.headline_basis != "month" and "month" in card.bases:
-        in_month = {r["period_end"]: r for r in _trust(published, card.id, "month").to_dicts()}
+        in_month = {r["period_end"]: r for r in _trust(published, card.id, "month", pd.area).to_dicts()}
     out = []
     for d in pd.trend_months:
         r = by_month.get(d)
@@ -127,10 +132,11 @@ def _team_groups(teams: list[dict], councils: list[str]) -> list[dict]:
     return out
 
 
-def _comparator_view(card, comp: Comparison | None) -> dict | None:
+def _comparator_view(card, comp: Comparison | None, council: bool = False) -> dict | None:
     """The KPI's Comparison (pipelines/lib/compare.py) as the template shows it: the trust and each owning
     council beside the neighbours' mean and England, position and national quartile, model and group named; a
-    contextual comparator labelled so (and never drawn on the KPI's axis)."""
+    contextual comparator labelled so (and never drawn on the KPI's axis). A council's pack (`council`) compares
+    the council alone (no side-by-side councils); both show the plan comparator group's mean."""
     if comp is None:
         return None
 
@@ -152,8 +158,12 @@ def _comparator_view(card, comp: Comparison | None) -> dict | None:
         "sn_mean": None if comp.neighbour_mean is None else text(comp.neighbour_mean),
         "england": None if comp.england is None else text(comp.england),
         "trust": text(comp.trust_value_compared), "trust_how": comp.trust_value_how,
-        "councils": [{"name": f"{c.name} ({c.la_code})",
-                      "value": "not published" if c.value is None else text(c.value)} for c in comp.councils],
+        "councils": [] if council else [{"name": f"{c.name} ({c.la_code})",
+                                         "value": "not published" if c.value is None else text(c.value)}
+                                        for c in comp.councils],
+        "plan_name": comp.plan_name, "plan_n": comp.plan_n, "plan_codes": ", ".join(comp.plan_codes),
+        "plan_mean_value": comp.plan_mean, "plan_mean": None if comp.plan_mean is None else text(comp.plan_mean),
+        "region": comp.region, "region_value": None if comp.region_value is None else text(comp.region_value),
         "rank": comp.rank, "rank_n": comp.rank_n, "quartile": quartile, "position": comp.position,
         "against": against, "contextual": comp.contextual, "contextual_note": comp.contextual_note,
         "note": comp.note,
@@ -185,7 +195,7 @@ def _commentary(rows: list[dict], period_end: date, commentary: Iterable[Any] | 
 
 
 def _raw_month(pd: PackData, kpi_id: str, basis: str, d: date) -> dict | None:
-    rows = _trust(pd.values, kpi_id, basis).filter(pl.col("period_end") == d).to_dicts()
+    rows = _trust(pd.values, kpi_id, basis, pd.area).filter(pl.col("period_end") == d).to_dicts()
     return rows[0] if rows else None
 
 
@@ -247,10 +257,17 @@ def _view(c: Any) -> dict | None:
 
 
 def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: bool = True,
-                commentary: Iterable[Any] | None = None) -> dict[str, Any]:
+                commentary: Iterable[Any] | None = None, area: str | None = None) -> dict[str, Any]:
     """Everything the OCG template shows (numbers already suppressed and formatted). `commentary`: the
-    performance team's commentary rows (pipelines.lib.commentary.read_commentary), none by default."""
-    pd = PackData(con, period_end)
+    performance team's commentary rows (pipelines.lib.commentary.read_commentary), none by default.
+
+    area: None for the trust's pack (the trust beside both councils); an owning council's LA code for that
+    council's pack: its own area rows (value, RAG against the contract's targets, trend, breach runs on its
+    own series, exceptions first), its own DfE published figures, statistical neighbours and region. Its
+    figures are picked from the trust pack's suppressed rows; no team breakdown and no commentary (both are
+    the trust's)."""
+    pd = PackData(con, period_end, area)
+    council = None if area is None else pd.compared
     published = pd.published_rows()
     sc = {r["kpi_id"]: r for r in pd.scorecard.to_dicts()}
     cards = {c.id: c for c in pd.cards}
@@ -261,7 +278,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         trend = _trend(pd, card, published)
         cur, prev = trend[-1], trend[-2]
         dq = pd.status_of(card.id)
-        comp = _comparator_view(card, pd.comparison(card))
+        comp = _comparator_view(card, pd.comparison(card), council is not None)
         shown = not cur["suppressed"]
         rag_raw = s["rag"] if shown else (rules.NO_VALUE if s["target"] is not None else rules.NO_TARGET)
         rag = rag_label(rag_raw)
@@ -269,7 +286,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         cadence = "quarterly" if card.headline_basis == "quarter" else "monthly"
         history = [(r["period_end"], rules.rag_for(r["value"], pd.targets_for(r["period_end"]).get(card.id),
                                                    card.polarity))
-                   for r in _trust(pd.values, card.id, card.headline_basis).sort("period_end").to_dicts()]
+                   for r in _trust(pd.values, card.id, card.headline_basis, pd.area).sort("period_end").to_dicts()]
         run = ex.red_run(history, cadence, pd.period_end) if shown else ex.RedRun(cadence, 0, None, False)
         # the month-on-month direction and the movers read the series the rule chose (rules.py docstring)
         dir_basis = s["direction_basis"]
@@ -308,6 +325,8 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "stretch": None if s["stretch"] is None else fmt_value(s["stretch"], card.unit),
             "sn_mean": None if comp is None or comp["sn_mean"] is None else f"{comp['sn_mean']} (n = {comp['sn_n']})",
             "england": None if comp is None else comp["england"],
+            "plan_mean": None if comp is None or comp["plan_mean"] is None
+            else f"{comp['plan_mean']} (n = {comp['plan_n']})",
             "quartile": None if comp is None else comp["quartile"],
             "against": "no comparator" if comp is None else comp["against"],
             "contextual": comp is not None and comp["contextual"],
@@ -319,7 +338,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "dq": dq,
         }
         summary.append(row)
-        areas, teams = _breakdown(pd, card, published)
+        areas, teams = _breakdown(pd, card, published) if council is None else ([], [])
         team_groups = _team_groups(teams, [c.name for c in pd.authority.owning_councils])
         proj = None
         if s["projected_value"] is not None and shown:
@@ -353,7 +372,7 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             "benchmark_note": " ".join(str((card.raw.get("benchmark") or {}).get("note") or "").split()),
             "decisions": [" ".join(str(d).split()) for d in card.raw.get("decisions") or []],
         })
-    views = _commentary(summary, pd.period_end, commentary)
+    views = _commentary(summary, pd.period_end, commentary) if council is None else {}
     for row, section in zip(summary, sections, strict=True):
         view = views.get(row["kpi_id"])
         note = _view(view)
@@ -363,10 +382,16 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
             r["commentary_due"] = note is not None and note["due"]
     exceptions = _exceptions(pd, summary, cards)
     counts = {k: sum(r["rag"]["key"] == k for r in summary) for k in RAG_KEYS}
-    return {
+    ctx = {
         "authority": pd.authority.name, "period_end": pd.period_end, "period": f"{pd.period_end:%B %Y}",
+        "area": pd.area,
+        "council": None if council is None else {"la_code": council.la_code, "name": council.name,
+                                                 "label": f"{council.name} ({council.la_code})"},
+        "subject": "trust" if council is None else council.name,
         "previous_period": f"{prev_month:%B %Y}",
         "financial_year": rules.financial_year(pd.period_end), "threshold": SUPPRESSION_THRESHOLD,
+        "plan_name": pd.compared.plan_group_name if pd.compared.plan_group else "",
+        "plan_codes": ", ".join(f"{la_name(c)} {c}" for c in pd.compared.plan_group),
         "summary": summary, "sections": sections, "appendix": appendix, "counts": counts,
         "exceptions": exceptions,
         "rag_legend": [rag_label(k) for k in (rules.GREEN, rules.AMBER, rules.RED, rules.NO_TARGET, rules.NO_VALUE)],
@@ -375,11 +400,21 @@ def ocg_context(con: duckdb.DuckDBPyConnection, period_end: date, with_charts: b
         "equality": equality_context(pd),  # "Who the figures leave behind" (_ocg_equality.html)
     }
 
+    if council is not None:
+        ctx["equality"] = None  # the equality breakdowns are the trust's (kpi_values_by_group has no area)
+    return ctx
+
+
+def ocg_pack_name(period_end: date, area: str | None = None) -> str:
+    """ocg_pack_YYYY-MM.html (the trust's), ocg_pack_<la_code>_YYYY-MM.html (an owning council's)."""
+    return f"ocg_pack_{'' if area is None else f'{area}_'}{period_end:%Y-%m}.html"
+
 
 def render_ocg_pack(con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path,
-                    commentary: Iterable[Any] | None = None) -> Path:
-    ctx = ocg_context(con, period_end, commentary=commentary)
+                    commentary: Iterable[Any] | None = None, area: str | None = None) -> Path:
+    """The trust's OCG pack, or (area = an owning council's LA code) that council's."""
+    ctx = ocg_context(con, period_end, commentary=commentary, area=area)
     html = render_template("ocg_pack.html", ctx, plotly=True)
-    path = Path(out_dir) / f"ocg_pack_{ctx['period_end']:%Y-%m}.html"
+    path = Path(out_dir) / ocg_pack_name(ctx["period_end"], area)
     write_text(html, path)
     return path

@@ -458,9 +458,9 @@ def _shift(d: date, months: int) -> date:
     return month_end(shift_months(d, months))
 
 
-def _series(kpi_values: pl.DataFrame, kpi_id: str, basis: str) -> dict[int, dict[str, Any]]:
-    """Trust rows of one KPI and basis keyed by month index."""
-    f = kpi_values.filter((pl.col("kpi_id") == kpi_id) & (pl.col("basis") == basis) & (pl.col("area") == TRUST))
+def _series(kpi_values: pl.DataFrame, kpi_id: str, basis: str, area: str = TRUST) -> dict[int, dict[str, Any]]:
+    """One area's rows (default the trust's) of one KPI and basis keyed by month index."""
+    f = kpi_values.filter((pl.col("kpi_id") == kpi_id) & (pl.col("basis") == basis) & (pl.col("area") == area))
     if "team" in f.columns:
         f = f.filter(pl.col("team").is_null())
     if "worker" in f.columns:
@@ -484,10 +484,11 @@ SCORECARD_SCHEMA: dict[str, Any] = {
 
 
 def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Mapping[str, Targets] | None,
-                    period_end: date, history_months: int = 24) -> pl.DataFrame:
+                    period_end: date, history_months: int = 24, area: str = TRUST) -> pl.DataFrame:
     """One row per KPI card: the trust figure on its headline basis for the month, with RAG, direction of
     travel, persistent-breach flag and (fytd KPIs) year-end projection. `targets` maps financial year ->
-    Targets (None: load from data/config/targets); a year not in it has no targets."""
+    Targets (None: load from data/config/targets); a year not in it has no targets. `area`: whose series
+    (an owning council's LA code: the council's own, against the same targets)."""
     period_end = month_end(period_end)
     cache: dict[str, Targets] = dict(targets or {})
 
@@ -502,7 +503,7 @@ def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Map
     for card in cards:
         basis = card.headline_basis
         cadence: Cadence = "quarterly" if basis == "quarter" else "monthly"
-        series = _series(kpi_values, card.id, basis)
+        series = _series(kpi_values, card.id, basis, area)
         cur = series.get(now, {})
         tg = year_targets(period_end)
         t = tg.get(card.id)
@@ -523,7 +524,7 @@ def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Map
         # month-on-month direction on the in-month series where the card has one (rule in the docstring)
         dir_basis, dir_now, dir_prev = basis, value, prev
         if basis != "month" and "month" in tuple(getattr(card, "bases", ()) or ()):
-            month_rows = _series(kpi_values, card.id, "month")
+            month_rows = _series(kpi_values, card.id, "month", area)
             m_now = month_rows.get(now, {}).get("value")
             m_prev = month_rows.get(now - 1, {}).get("value")
             if not _missing(m_now) and not _missing(m_prev):
@@ -531,7 +532,7 @@ def scorecard_frame(kpi_values: pl.DataFrame, cards: Iterable[Any], targets: Map
 
         proj = None
         if basis == "fytd" and cur.get("numerator") is not None:
-            month_rows = _series(kpi_values, card.id, "month")
+            month_rows = _series(kpi_values, card.id, "month", area)
             recent = [(r["numerator"], r["denominator"]) for i in (now - 2, now - 1, now)
                       if (r := month_rows.get(i)) is not None and r.get("numerator") is not None]
             proportion = (card.raw or {}).get("proportion", True) if hasattr(card, "raw") else True
