@@ -242,3 +242,19 @@ def test_generated_xml_and_csv_forms_stage_identical_tables(generated):
         assert a == b, table.name
         compared += bool(a)
     assert compared >= 9  # every table the 903 fills has rows
+
+
+def test_xml_uasc_flag_and_duc_give_immigration_status(tmp_path):
+    # U: UASC flag 1 and DUC 10/12/2020, in care from 1 May 2019 -> UASC from 2019-05-01 to 2020-12-10.
+    # N: UASC empty -> no row.
+    episode = ("<EPISODE><DECOM>01/05/2019</DECOM><RNE>S</RNE><LS>V2</LS><CIN>N8</CIN><PL>K2</PL><PL_POST/>"
+               "<HOME_POST/><URN/><PLACE_PROVIDER>PR1</PLACE_PROVIDER><DEC/><REC/><REASON_PLACE_CHANGE/></EPISODE>")
+    xml = ('<?xml version="1.0" encoding="utf-8"?>\n<EXPSSDA903>'
+           "<CHILD><HEADER><CHILDID>U</CHILDID><UPN>UN4</UPN><SEX>1</SEX><DOB>01/01/2003</DOB><ETHNIC>AOTH</ETHNIC>"
+           f"<UASC>1</UASC><DUC>10/12/2020</DUC></HEADER>{episode}</CHILD>"
+           "<CHILD><HEADER><CHILDID>N</CHILDID><UPN/><SEX>2</SEX><DOB>01/01/2006</DOB><ETHNIC>WBRI</ETHNIC>"
+           f"<UASC/></HEADER>{episode}</CHILD></EXPSSDA903>\n")
+    out = Ssda903XmlAdapter().adapt(write(tmp_path, {"903_2019-20.xml": xml}))
+    assert out.tables["ssd_immigration_status"].select(
+        "immi_person_id", "immi_immigration_status", "immi_immigration_status_start_date",
+        "immi_immigration_status_end_date").rows() == [("U", "UASC", "2019-05-01", "2020-12-10")]
