@@ -378,7 +378,11 @@ class CinCensusAdapter:
     def _disabilities(self, st: _FileState, characteristics: list[ET.Element], loc: str, child_key: str | None,
                       person: dict[str, str | None], child_no: int, rows: list[_Row]) -> None:
         """One ssd_disability row per <Disability> code of the child (NONE included, as recorded); the codes
-        were checked against the year's code set by _cells. Only the child's latest census counts (_latest)."""
+        were checked against the year's code set by _cells. Only the child's latest census counts (_latest).
+        A child without LAchildID has none: its other rows are quarantined, and a code tied to no child says
+        nothing."""
+        if child_key is None:
+            return
         rank = (0, st.year if st.year is not None else -1, st.index)
         for el in characteristics:
             for k, dis in enumerate((c for c in el if _local(c.tag) == "Disabilities"), start=1):
@@ -387,8 +391,7 @@ class CinCensusAdapter:
                     if code is None:
                         continue
                     dloc = f"{loc}/ChildCharacteristics/Disabilities[{k}]/Disability[{m}]"
-                    key = ("DI", child_key, code.upper()) if child_key else ("LOC", st.path.name, dloc)
-                    rows.append(_Row.of("ssd_disability", key, rank, {
+                    rows.append(_Row.of("ssd_disability", ("DI", child_key, code.upper()), rank, {
                         "disa_person_id": person.get("pers_person_id"), "disa_disability_code": code.upper()},
                         child_no, st.path.name, dloc))
 
@@ -587,8 +590,7 @@ def _latest(rows: list[_Row]) -> list[_Row]:
     # A child's disabilities are those of the census that gives the child's details (its latest): a code an
     # earlier census recorded and the later one does not is no longer recorded.
     person_rank = {r.key: r.rank for r in kept if r.table == "ssd_person"}
-    kept = [r for r in kept if r.table != "ssd_disability" or r.key[0] != "DI"
-            or person_rank.get(("P", r.key[1])) == r.rank]
+    kept = [r for r in kept if r.table != "ssd_disability" or person_rank.get(("P", r.key[1])) == r.rank]
     # Links between conferences and plans, from the records that won.
     plans = {(r.get("cppl_referral_id"), r.get("cppl_cp_plan_start_date")): r.get("cppl_cp_plan_id")
              for r in kept if r.table == "ssd_cp_plans" and r.get("cppl_cp_plan_id")}

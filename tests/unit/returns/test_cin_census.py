@@ -646,3 +646,9 @@ def test_disabilities_give_ssd_disability_rows_from_the_latest_census(tmp_path):
     assert rows(out.tables["ssd_disability"].filter(pl.col("disa_disability_code") == "ZZZ"), [SOURCE_LOCATION]) == [
         ("/Message/Children/Child[3]/ChildCharacteristics/Disabilities[1]/Disability[2]",)]
     assert [(i.column, i.severity) for i in out.issues if "ZZZ" in i.message] == [("Disability", "warning")]
+
+
+def test_disabilities_of_a_child_without_id_give_no_row(tmp_path):
+    xml = _disability_census(2023, {"X1": ["MOB"], "  ": ["LD"]})
+    out = CinCensusAdapter().adapt([write(tmp_path, "c.xml", xml)])
+    assert rows(out.tables["ssd_disability"], ["disa_person_id", "disa_disability_code"]) == [("X1", "MOB")]
